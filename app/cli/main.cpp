@@ -1,0 +1,41 @@
+// m1: the command-line face of M1 Studio. `m1 --help` lists the subcommands; each has its own --help.
+#include "app/cli/command.h"
+
+#include <cstdio>
+#include <cstring>
+#include <iterator>
+
+namespace {
+
+using m1::cli::command;
+
+const command k_commands[] = {
+    {"version", "Print the version, build type, whether CUDA was built in, and the GPUs this machine has.",
+     m1::cli::run_version},
+#ifdef M1_WITH_APP
+    {"demo", "Run the demo workspace headless and print what was done.", m1::cli::run_demo},
+#endif
+};
+
+void print_help() {
+    std::puts("usage: m1 <command> [options]\n\nM1 Studio's command-line tool: long-document analysis with MiniMax-M1.\n"
+              "\ncommands:");
+    for (const command& c : k_commands) std::printf("  %-12s %s\n", c.name, c.summary);
+    std::puts("\nRun 'm1 <command> --help' for the options of one command.");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+        std::strcmp(argv[1], "help") == 0) {
+        print_help();
+        return argc < 2 ? 2 : 0;
+    }
+    if (std::strcmp(argv[1], "--version") == 0) return m1::cli::run_version({});
+    for (const command& c : k_commands) {
+        if (std::strcmp(argv[1], c.name) == 0) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+    }
+    std::fprintf(stderr, "m1: unknown command '%s' (run 'm1 --help' for the list)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,84 @@
+// Drives the real m1 executable through QProcess.
+#include <QProcess>
+#include <QtTest>
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run runM1(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(M1_CLI), args);
+    Run r;
+    if (!p.waitForFinished(60000)) return r;
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private slots:
+    void helpListsCommands() {
+        const Run r = runM1({QStringLiteral("--help")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains(QStringLiteral("version")));
+        QVERIFY(r.out.contains(QStringLiteral("demo")));
+    }
+
+    void versionReportsBuildAndGpus() {
+        const Run r = runM1({QStringLiteral("version")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^M1 Studio \\d+\\.\\d+\\.\\d+\\n"))), qPrintable(r.out));
+        QVERIFY(r.out.contains(QStringLiteral("build type: ")));
+        QVERIFY(r.out.contains(M1_CUDA_ENABLED ? QStringLiteral("CUDA: built in") : QStringLiteral("CUDA: not built in")));
+        QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("\\n(GPU 0: |no GPU \\()"))), qPrintable(r.out));
+    }
+
+    void unknownCommandAndOptionFail() {
+        Run r = runM1({QStringLiteral("frobnicate")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QStringLiteral("unknown command 'frobnicate'")));
+        r = runM1({QStringLiteral("version"), QStringLiteral("--bogus")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QStringLiteral("unknown option --bogus")));
+    }
+
+    void everyCommandHasHelp() {
+        const Run list = runM1({QStringLiteral("--help")});
+        const auto matches = QRegularExpression(QStringLiteral("^  (\\S+) "), QRegularExpression::MultilineOption)
+                                 .globalMatch(list.out);
+        int seen = 0;
+        for (auto it = matches; it.hasNext();) {
+            const QString cmd = it.next().captured(1);
+            const Run r = runM1({cmd, QStringLiteral("--help")});
+            QCOMPARE(r.code, 0);
+            QVERIFY2(r.out.startsWith(QStringLiteral("usage: m1 ") + cmd), qPrintable(cmd));
+            ++seen;
+        }
+        QVERIFY(seen >= 2);
+    }
+
+    void headlessDemoReadsTheWorkspace() {
+        const Run r = runM1({QStringLiteral("demo")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("sources: 3 read, 0 failed")), qPrintable(r.out));
+        QVERIFY(r.out.contains(QStringLiteral("RANDOM WEIGHTS")));
+    }
+
+    void demoWithBrokenWorkspaceFails() {
+        const Run r = runM1({QStringLiteral("demo"), QStringLiteral("--workspace"), QStringLiteral("/nonexistent.json")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("/nonexistent.json: cannot open")), qPrintable(r.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,16 @@
+# Fails when any file under engine/ includes a Qt header or names a Qt CMake target.
+file(GLOB_RECURSE files "${ENGINE_DIR}/*.h" "${ENGINE_DIR}/*.cpp" "${ENGINE_DIR}/*.cuh" "${ENGINE_DIR}/*.cu"
+     "${ENGINE_DIR}/*.in" "${ENGINE_DIR}/CMakeLists.txt")
+set(offenders "")
+foreach(f IN LISTS files)
+  file(STRINGS "${f}" hits REGEX "#[ \t]*include[ \t]*[<\"](Q[A-Za-z]+|qt[a-z]*/)|Qt6::|find_package\\(Qt")
+  if(hits)
+    list(APPEND offenders "${f}: ${hits}")
+  endif()
+endforeach()
+list(LENGTH files n)
+if(offenders)
+  string(REPLACE ";" "\n" offenders "${offenders}")
+  message(FATAL_ERROR "engine/ must not use Qt:\n${offenders}")
+endif()
+message(STATUS "engine/ is free of Qt (${n} files checked)")
