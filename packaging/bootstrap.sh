@@ -12,6 +12,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${M1_BUILD_DIR:-$repo/build}"
 jobs="${M1_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+# ccache keys on paths relative to the repository, so a fresh clone elsewhere reuses earlier compilations.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$repo}"
 
 # Debian 12 / Ubuntu 24.04 package names. Keep sorted; each later module adds what it needs here.
 packages=(
