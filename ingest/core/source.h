@@ -38,14 +38,61 @@ struct segment {
     size_t tokens = 0;    // counted with the model's tokenizer; 0 until counted
 };
 
+// One entry of a PDF outline (bookmarks), in document order.
+struct outline_entry {
+    std::string title;
+    int level = 1;  // 1 for top-level entries
+    int page = 0;   // 1-based target page; 0 when it could not be resolved (see ingest/pdf/pdf_reader.h)
+};
+
+// A PDF page: its size in points (the coordinate space of anchor.boxes) and how its text was obtained.
+struct page_info {
+    int number = 0;               // 1-based
+    double width = 0, height = 0;  // points
+    bool has_text_layer = false;  // false: an image-only page (scanned)
+    bool ocr = false;             // its text comes from OCR
+};
+
+// A term a contract defines: "Services" means ...; (the "Supplier").
+struct defined_term {
+    std::string term;        // without quotes
+    std::string definition;  // the defining sentence, for "X" means ...; empty for a parenthetical definition
+    std::string clause;      // label of the clause that defines it
+    int page = 0;            // for PDF contracts
+};
+
+// A file a repository reader left out, and why ("binary", "lockfile", "vendored", "minified", "too large",
+// "excluded by pattern", "not UTF-8", "ignored").
+struct skipped_file {
+    std::string file;
+    std::string reason;
+};
+
 struct source {
     source_kind kind = source_kind::text;
     std::string path;   // what the user gave (file, folder, repository path or URL)
     std::string title;  // human-readable name
     std::vector<segment> segments;
 
+    // Optional facts, filled by the readers they apply to; empty otherwise.
+    std::vector<std::pair<std::string, std::string>> metadata;  // e.g. ("author", "..."), ("ref", "main")
+    std::vector<page_info> pages;                              // PDF: every page, in order
+    std::vector<outline_entry> outline;                        // PDF
+    std::vector<defined_term> terms;                           // contracts
+    std::vector<std::string> parties, dates;                   // contracts, as stated in the text
+    std::vector<skipped_file> skipped;                         // repositories
+    std::vector<std::string> warnings;                         // e.g. pages without a text layer, not OCRed
+    std::string commit;                                        // repositories: the full hash that was read
+
     size_t total_tokens() const;  // sum over segments
+    // The value of metadata key `key`, or "" when absent.
+    std::string meta(std::string_view key) const;
 };
+
+// Tokens per file (anchor.file) of a source, sorted by file name. Segments without a file are left out.
+std::vector<std::pair<std::string, size_t>> tokens_by_file(const source& src);
+// Tokens per folder, every ancestor folder included, "" being the root (== total over files). Sorted by folder.
+std::vector<std::pair<std::string, size_t>> tokens_by_folder(const source& src);
 
 // Counts the tokens of a piece of text with the model's tokenizer. Readers take one so that they stay independent of
 // which tokenizer (or none) the caller uses.
