@@ -12,6 +12,8 @@ using m1::cli::command;
 const command k_commands[] = {
     {"version", "Print the version, build type, whether CUDA was built in, and the GPUs this machine has.",
      m1::cli::run_version},
+    {"logits", "Write the raw float32 logits of a token sequence (any backend, prefill chunk or decode start).",
+     m1::cli::run_logits},
 #ifdef M1_WITH_APP
     {"demo", "Run the demo workspace headless and print what was done.", m1::cli::run_demo},
 #endif
