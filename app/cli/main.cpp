@@ -12,6 +12,9 @@ using m1::cli::command;
 const command k_commands[] = {
     {"version", "Print the version, build type, whether CUDA was built in, and the GPUs this machine has.",
      m1::cli::run_version},
+    {"make-model", "Write a random-weight model directory in the official MiniMax-M1 layout (tests, demo).",
+     m1::cli::run_make_model},
+    {"inspect", "Print a model's parameter counts and the memory it needs per GPU count.", m1::cli::run_inspect},
     {"logits", "Write the raw float32 logits of a token sequence (any backend, prefill chunk or decode start).",
      m1::cli::run_logits},
 #ifdef M1_WITH_APP

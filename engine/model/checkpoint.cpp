@@ -235,6 +235,13 @@ std::vector<std::string> checkpoint::names() const {
     return out;
 }
 
+std::vector<tensor_spec> checkpoint::specs() const {
+    std::vector<tensor_spec> out;
+    out.reserve(m->tensors.size());
+    for (const auto& [name, e] : m->tensors) out.push_back({name, e.type, e.shape});
+    return out;
+}
+
 std::vector<std::string> checkpoint::shard_files() const {
     std::vector<std::string> out;
     for (const shard& s : m->shards) out.push_back(s.file);

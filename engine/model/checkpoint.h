@@ -83,6 +83,7 @@ public:
     // Maps the tensor's shard on first use. Throws checkpoint_error when the name is not in the checkpoint.
     tensor_view tensor(const std::string& name) const;
     std::vector<std::string> names() const;      // sorted
+    std::vector<tensor_spec> specs() const;      // name, dtype and shape of every tensor, sorted by name; maps nothing
     std::vector<std::string> shard_files() const;  // file names (not paths), sorted
     size_t total_bytes() const;                    // sum of all tensor data bytes
 
