@@ -12,6 +12,8 @@ using m1::cli::command;
 const command k_commands[] = {
     {"version", "Print the version, build type, whether CUDA was built in, and the GPUs this machine has.",
      m1::cli::run_version},
+    {"chat-format", "Print the prompt MiniMax-M1's chat template makes of a conversation (JSON messages, tools).",
+     m1::cli::run_chat_format},
     {"make-model", "Write a random-weight model directory in the official MiniMax-M1 layout (tests, demo).",
      m1::cli::run_make_model},
     {"inspect", "Print a model's parameter counts and the memory it needs per GPU count.", m1::cli::run_inspect},

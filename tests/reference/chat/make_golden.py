@@ -9,6 +9,7 @@ tests/reference/chat/golden):
   NAME.txt        the prompt rendered with add_generation_prompt=True
   NAME.nogen.txt  the same with add_generation_prompt=False
 A conversation the template cannot render is written as NAME.error.txt with the exception, so one run reports all.
+chat_template.sha256 records which template the prompts come from (the tests check ../shared still has it).
 
 The conversation files are OpenAI-style; the official template only understands the list-of-parts form
 (spec minimax-m1.md §7.1), so they are converted here the obvious way: a string content becomes one text part,
@@ -16,6 +17,7 @@ and a tool message's "name" is copied into each of its parts that has none.
 
     python3 tests/reference/chat/make_golden.py .refdata tests/reference/chat/golden
 """
+import hashlib
 import json
 import pathlib
 import sys
@@ -61,6 +63,8 @@ def main():
     out_dir.mkdir(parents=True, exist_ok=True)
     tok = load_tokenizer(folder)
     print(f"transformers {transformers.__version__}, tokenizer class {type(tok).__name__}")
+    digest = hashlib.sha256(tok.chat_template.encode("utf-8")).hexdigest()
+    (out_dir / "chat_template.sha256").write_text(digest + "\n", encoding="utf-8")
     for path in sorted((HERE / "conversations").glob("*.json")):
         conv = json.loads(path.read_text(encoding="utf-8"))
         messages = [to_parts(m) for m in conv["messages"]]
