@@ -8,6 +8,10 @@ namespace m1::cpu {
 
 void linear(const float* x, int64_t n, int64_t in, const float* w, int64_t out, float* y) {
     if (n == 0 || out == 0) return;
+    if (n == 1) {  // decode: a matrix-vector product (sgemm would pack the whole weight matrix first)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, int(out), int(in), 1.0f, w, int(in), x, 1, 0.0f, y, 1);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(out), int(in), 1.0f, x, int(in), w, int(in),
                 0.0f, y, int(out));
 }
