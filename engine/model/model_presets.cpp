@@ -178,8 +178,11 @@ void make_random_model(const make_model_options& o) {
             total += t.bytes();
         }
     }
-    // total_size counts tensor data bytes only, as in the official index.
-    nlohmann::json index = {{"metadata", {{"total_size", total}}}, {"weight_map", weight_map}};
+    // total_size counts tensor data bytes only, as in the official index. The m1studio_random_weights entry marks
+    // the directory as made here, so the app labels its answers as coming from random weights.
+    nlohmann::json index = {
+        {"metadata", {{"total_size", total}, {"m1studio_random_weights", "seed " + std::to_string(o.seed)}}},
+        {"weight_map", weight_map}};
     write_text_file((dir / "model.safetensors.index.json").string(), index.dump(2) + "\n");
     if (o.config_only) return;
 

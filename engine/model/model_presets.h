@@ -65,7 +65,8 @@ struct make_model_options {
 };
 
 // Writes a complete model directory in the official layout: config.json (M1 names), the shards and
-// model.safetensors.index.json (weight_map, metadata.total_size), tokenizer.json, tokenizer_config.json.
+// model.safetensors.index.json (weight_map, metadata.total_size, and metadata.m1studio_random_weights = "seed N",
+// which tells the app to label the model as random weights), tokenizer.json, tokenizer_config.json.
 // Throws checkpoint_error naming the file on any failure.
 void make_random_model(const make_model_options& options);
 
