@@ -5,7 +5,7 @@
 //   tiny   hidden 64, 4 heads × 16 (kv 2), rotary 8, 4 experts × 32, top-2, 8 layers (softmax at 3 and 7), block 256.
 //          Runs in milliseconds on a CPU; used by tests and by the demo (which labels it as random weights).
 //   small  hidden 512, 8 heads × 64 (kv 2), rotary 32, 8 experts × 1024, top-2, 8 layers (softmax at 3 and 7).
-//          A mid-size model for CPU benchmarks (~118 M parameters with the demo tokenizer).
+//          A mid-size model for CPU benchmarks (~110 M parameters, 221 MB, with the project tokenizer).
 //   w16    M1's real widths on 16 layers: hidden 6144, 64 heads × 128 (kv 8), rotary 64, 16 experts × 9216, top-2,
 //          softmax at 7 and 15, vocab 200064. Its weights take ~99 GB, so only its config and index are written
 //          (config_only).
