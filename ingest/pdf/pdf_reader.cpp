@@ -99,18 +99,20 @@ page_result read_page(const poppler::document& doc, int index, const std::string
     const poppler::rectf rect = page->page_rect(poppler::crop_box);
     r.info.width = rect.width();
     r.info.height = rect.height();
-    const std::vector<poppler::text_box> words = page->text_list();
-    r.info.has_text_layer = !words.empty();
-    if (r.info.has_text_layer) {
-        r.text = utf8(page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout));
-        if (options.word_boxes) {
-            r.boxes.reserve(words.size());
-            for (const poppler::text_box& w : words) {
-                const poppler::rectf b = w.bbox();
-                r.boxes.push_back({b.x(), b.y(), b.width(), b.height()});
-            }
+    // Each of text() and text_list() runs Poppler's text extraction over the page once, so text_list() is only
+    // asked for when the boxes are wanted.
+    r.text = utf8(page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout));
+    r.info.has_text_layer = r.text.find_first_not_of(" \t\r\n\f") != std::string::npos;
+    if (r.info.has_text_layer && options.word_boxes) {
+        const std::vector<poppler::text_box> words = page->text_list();
+        r.boxes.reserve(words.size());
+        for (const poppler::text_box& w : words) {
+            const poppler::rectf b = w.bbox();
+            r.boxes.push_back({b.x(), b.y(), b.width(), b.height()});
         }
-    } else if (options.ocr) {
+    }
+    if (!r.info.has_text_layer) r.text.clear();
+    if (!r.info.has_text_layer && options.ocr) {
         poppler::page_renderer renderer;
         renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
         renderer.set_render_hint(poppler::page_renderer::text_antialiasing, true);
