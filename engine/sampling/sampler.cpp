@@ -50,6 +50,42 @@ int32_t sampler::argmax(std::span<const float> logits) const {
     return best;
 }
 
+namespace {
+
+// Histogram that narrows the top-p boundary to one bucket: bucket = floor(64 · (best - logit) / T), i.e. 1/64 nat
+// wide, the last one open-ended. Monotone in the logit, so every bucket is better() than the ones after it.
+constexpr int k_bucket_count = 4096;
+constexpr float k_buckets_per_nat = 64.0f;
+
+int bucket_of(float logit, float best_logit, float inv_t) {
+    const float d = (best_logit - logit) * inv_t * k_buckets_per_nat;
+    return d < static_cast<float>(k_bucket_count - 1) ? static_cast<int>(d) : k_bucket_count - 1;
+}
+
+// The first element, in better() order, at which `above` plus the cumulative mass of `pool` reaches `target`.
+// Halves [lo, hi) around its middle with nth_element each round (linear time in all), keeping the invariants
+// "[0, lo) is better than [lo, size)" and "the boundary lies in [lo, hi)".
+template <class C>
+C nucleus_boundary(std::vector<C>& pool, double above, double target) {
+    size_t lo = 0, hi = pool.size();
+    while (hi - lo > 1) {
+        const size_t mid = lo + (hi - lo) / 2;
+        std::nth_element(pool.begin() + static_cast<ptrdiff_t>(lo), pool.begin() + static_cast<ptrdiff_t>(mid),
+                         pool.begin() + static_cast<ptrdiff_t>(hi), better<C>);
+        double upper = 0.0;
+        for (size_t j = lo; j < mid; ++j) upper += pool[j].weight;
+        if (above + upper >= target) {
+            hi = mid;
+        } else {
+            above += upper;
+            lo = mid;
+        }
+    }
+    return pool[lo];
+}
+
+}  // namespace
+
 int32_t sampler::sample(std::span<const float> logits) {
     if (m_params.temperature <= 0.0f || m_params.top_k == 1) return argmax(logits);
     const size_t n = std::min(logits.size(), static_cast<size_t>(m_valid_vocab));
@@ -59,80 +95,93 @@ int32_t sampler::sample(std::span<const float> logits) {
     const int32_t best_id = argmax(logits);
     if (best_id < 0) return -1;
     const float best_logit = logits[static_cast<size_t>(best_id)];
+    if (std::isinf(best_logit)) return best_id;  // +inf outweighs everything (and inf - inf would poison the weights)
 
-    // Allowed candidates in id order with their unnormalised probabilities exp((logit - best) / T), computed once.
+    const bool use_top_k = m_params.top_k > 0;  // a k beyond the candidate count keeps them all, still correct
+    const bool use_top_p = m_params.top_p < 1.0f;
+    const bool use_buckets = use_top_p && !use_top_k;
+
+    // Allowed candidates in id order with their unnormalised probabilities exp((logit - best) / T), computed once
+    // (with top-k only for the k kept, below).
     m_candidates.clear();
     m_candidates.reserve(n);
+    if (use_buckets) m_bucket_mass.assign(k_bucket_count, 0.0);
     double total = 0.0;
     for (size_t i = 0; i < n; ++i) {
         const float l = logits[i];
         if (m_banned[i] || !(l > k_neg_inf)) continue;
-        const float w = std::exp((l - best_logit) * inv_t);
+        const float w = use_top_k ? 0.0f : std::exp((l - best_logit) * inv_t);
         m_candidates.push_back({l, static_cast<int32_t>(i), w});
         total += w;
+        if (use_buckets) m_bucket_mass[static_cast<size_t>(bucket_of(l, best_logit, inv_t))] += w;
     }
 
     // The kept set is "every candidate at least as good as `worst_kept`" in the order of better(); without top-k
     // and top-p it is everything.
     bool restricted = false;
     candidate worst_kept{};
-    const bool use_top_k = m_params.top_k > 0 && static_cast<size_t>(m_params.top_k) < m_candidates.size();
-    const bool use_top_p = m_params.top_p < 1.0f;
     if (use_top_k) {
-        m_work.assign(m_candidates.begin(), m_candidates.end());
-        const auto kth = m_work.begin() + (m_params.top_k - 1);
-        std::nth_element(m_work.begin(), kth, m_work.end(), better<candidate>);
-        m_work.resize(static_cast<size_t>(m_params.top_k));
-        worst_kept = m_work.back();
-        restricted = true;
-        total = 0.0;
-        for (const candidate& c : m_work) total += c.weight;
-    } else if (use_top_p) {
-        // A candidate with weight <= (1 - top_p) * total / count cannot be in the nucleus: even if every candidate
-        // not better than it weighed as much, those better than it would already hold top_p of the mass. Real
-        // model distributions are peaked, so this usually leaves a few hundred candidates for the selection.
-        const double floor = (1.0 - static_cast<double>(m_params.top_p)) * total / static_cast<double>(m_candidates.size());
+        // The k best through a heap whose front is the worst of those kept so far: most candidates cost one compare.
+        const size_t k = static_cast<size_t>(m_params.top_k);
         m_work.clear();
-        for (const candidate& c : m_candidates)
-            if (c.weight > floor) m_work.push_back(c);
-    }
-    if (use_top_p && !m_work.empty()) {
-        // Find the boundary b: the first position, in better() order, where the cumulative mass reaches
-        // top_p * total. Halve [lo, hi) around its middle with nth_element each round (linear time in all),
-        // keeping the invariants "[0, lo) is better than [lo, size)" and "b lies in [lo, hi)".
-        const double target = static_cast<double>(m_params.top_p) * total;
-        size_t lo = 0, hi = m_work.size();
-        double above = 0.0;  // mass of [0, lo)
-        while (hi - lo > 1) {
-            const size_t mid = lo + (hi - lo) / 2;
-            std::nth_element(m_work.begin() + static_cast<ptrdiff_t>(lo), m_work.begin() + static_cast<ptrdiff_t>(mid),
-                             m_work.begin() + static_cast<ptrdiff_t>(hi), better<candidate>);
-            double upper = 0.0;
-            for (size_t j = lo; j < mid; ++j) upper += m_work[j].weight;
-            if (above + upper >= target) {
-                hi = mid;
-            } else {
-                above += upper;
-                lo = mid;
+        for (const candidate& c : m_candidates) {
+            if (m_work.size() < k) {
+                m_work.push_back(c);
+                std::push_heap(m_work.begin(), m_work.end(), better<candidate>);
+            } else if (better(c, m_work.front())) {
+                std::pop_heap(m_work.begin(), m_work.end(), better<candidate>);
+                m_work.back() = c;
+                std::push_heap(m_work.begin(), m_work.end(), better<candidate>);
             }
         }
-        worst_kept = m_work[lo];
+        worst_kept = m_work.front();
         restricted = true;
+        total = 0.0;
+        for (candidate& c : m_work) {
+            c.weight = std::exp((c.logit - best_logit) * inv_t);
+            total += c.weight;
+        }
+        if (use_top_p) worst_kept = nucleus_boundary(m_work, 0.0, static_cast<double>(m_params.top_p) * total);
+    } else if (use_top_p) {
+        // Walk the buckets to the one where the cumulative mass reaches top_p; only its members need selecting.
+        const double target = static_cast<double>(m_params.top_p) * total;
+        double above = 0.0;
+        int boundary = -1;
+        for (int b = 0; b < k_bucket_count; ++b) {
+            const double mass = m_bucket_mass[static_cast<size_t>(b)];
+            if (mass <= 0.0) continue;
+            boundary = b;
+            if (above + mass >= target) break;
+            above += mass;
+        }
+        m_work.clear();
+        for (const candidate& c : m_candidates)
+            if (bucket_of(c.logit, best_logit, inv_t) == boundary) m_work.push_back(c);
+        if (!m_work.empty()) {  // always true: the boundary bucket holds at least the candidate that filled it
+            worst_kept = nucleus_boundary(m_work, above, target);
+            restricted = true;
+        }
     }
 
     // Draw in id order, so the result does not depend on how the selections above reordered the candidates.
-    double kept_total = total;
-    if (restricted) {
-        kept_total = 0.0;
+    double kept_total = 0.0;
+    if (use_top_k) {
+        for (const candidate& c : m_work)
+            if (!better(worst_kept, c)) kept_total += c.weight;
+    } else if (restricted) {
         for (const candidate& c : m_candidates)
             if (!better(worst_kept, c)) kept_total += c.weight;
+    } else {
+        kept_total = total;
     }
     const double u = m_rng.uniform() * kept_total;
     double acc = 0.0;
     int32_t last = best_id;
     for (const candidate& c : m_candidates) {
-        if (c.weight <= 0.0f || (restricted && better(worst_kept, c))) continue;
-        acc += c.weight;
+        if (restricted && better(worst_kept, c)) continue;
+        const float w = use_top_k ? std::exp((c.logit - best_logit) * inv_t) : c.weight;
+        if (w <= 0.0f) continue;
+        acc += w;
         last = c.id;
         if (acc > u) return c.id;
     }

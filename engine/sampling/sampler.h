@@ -11,8 +11,8 @@
 // padding rows may hold any value), every id in the banned set (e.g. all-zero LM-head rows, whose logit 0 can beat
 // real tokens), and every logit that is -inf or NaN.
 //
-// Cost: O(V) for the filtering and the softmax; top-k and top-p use selection (nth_element), never a full sort,
-// so a 200064-wide row takes about a millisecond on one core (tests/bench/RESULTS.md).
+// Cost: O(V) for the filtering and the softmax; top-k uses a k-element heap, top-p a histogram of the mass and
+// then nth_element inside one histogram bucket, never a full sort (timings in tests/bench/RESULTS.md).
 //
 // Determinism: the same seed and the same logits give the same ids: the random numbers come from our own PRNG
 // (rng.h), not from <random>'s library-specific distributions, and the draw walks the kept ids in id order, not in
@@ -70,6 +70,7 @@ private:
     std::vector<uint8_t> m_banned;        // (valid_vocab) 1 = never sample
     std::vector<candidate> m_candidates;  // scratch: allowed ids in id order
     std::vector<candidate> m_work;        // scratch: reordered by the top-k / top-p selections
+    std::vector<double> m_bucket_mass;    // scratch: top-p histogram of probability mass (see sampler.cpp)
     xoshiro256ss m_rng;
 };
 

@@ -2,7 +2,6 @@
 // computation done here in double precision with a plain full sort (not the sampler's selection code).
 #include "engine/sampling/sampler.h"
 
-#include <QElapsedTimer>
 #include <QtTest>
 
 #include <algorithm>
@@ -152,7 +151,7 @@ private slots:
         m1::sampler s({temperature, topP, topK, 99}, valid);
         s.set_banned_ids(banned);
         QVERIFY(s.is_banned(17) && s.is_banned(valid) && !s.is_banned(18));
-        for (int i = 0; i < 300; ++i) {
+        for (int i = 0; i < 50; ++i) {  // a leak would show at once: forbidden ids hold nearly all the mass
             const int32_t id = s.sample(logits);
             QVERIFY2(id >= 0 && id < valid && id != 5 && id != 6 &&
                          std::find(banned.begin(), banned.end(), id) == banned.end(),
@@ -167,6 +166,10 @@ private slots:
         s.set_banned_ids(banned);
         QCOMPARE(s.sample(logits), -1);
         QCOMPARE(s.argmax(logits), -1);
+        // +inf wins outright, even over ids that are not allowed
+        logits = {1.0f, std::numeric_limits<float>::infinity(), 2.0f, std::numeric_limits<float>::infinity()};
+        m1::sampler t({1.0f, 0.9f, 0, 1}, 3);
+        QCOMPARE(t.sample(logits), 1);
     }
 
     void temperatureScalesTheDistribution_data() {
@@ -219,31 +222,6 @@ private slots:
         QVERIFY(m1::is_stop_id(stops, 200020));
         QVERIFY(!m1::is_stop_id(stops, 200021));
         QVERIFY(!m1::is_stop_id({}, 200020));
-    }
-
-    // Not a timed test: prints the cost of one draw over M1's full width. Run with M1_BENCH=1.
-    void benchmarkFullVocabulary() {
-        if (qEnvironmentVariableIsEmpty("M1_BENCH")) QSKIP("set M1_BENCH=1 to measure");
-        const auto logits = randomLogits(200064, 3, 2.0f);
-        struct Setting {
-            const char* name;
-            m1::sampler_params params;
-        } settings[] = {{"greedy", {0.0f, 1.0f, 0, 1}},
-                        {"T=1", {1.0f, 1.0f, 0, 1}},
-                        {"T=1 top_p=0.95", {1.0f, 0.95f, 0, 1}},
-                        {"T=1 top_k=40", {1.0f, 1.0f, 40, 1}},
-                        {"T=0.7 top_k=50 top_p=0.9", {0.7f, 0.9f, 50, 1}}};
-        for (const Setting& st : settings) {
-            m1::sampler s(st.params, 200036);
-            (void)s.sample(logits);
-            QElapsedTimer t;
-            t.start();
-            constexpr int n = 200;
-            int64_t sink = 0;
-            for (int i = 0; i < n; ++i) sink += s.sample(logits);
-            qInfo("%-26s %.3f ms per sample (V = 200064; checksum %lld)", st.name, double(t.nsecsElapsed()) / 1e6 / n,
-                  static_cast<long long>(sink));
-        }
     }
 };
 
