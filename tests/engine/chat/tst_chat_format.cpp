@@ -13,6 +13,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 namespace {
@@ -141,6 +142,38 @@ private slots:
         QFETCH(double, value);
         QFETCH(QString, expected);
         QCOMPARE(QString::fromStdString(m1::python_float_repr(value)), expected);
+    }
+
+    // Thousands of doubles over the whole range against Python's own repr (make_json_golden.py).
+    void pythonFloatReprMatchesPython() {
+        const QList<QByteArray> lines = readAll(k_reference + QStringLiteral("/golden/float_repr.tsv")).split('\n');
+        int checked = 0, wrong = 0;
+        QByteArray firstWrong;
+        for (const QByteArray& line : lines) {
+            if (line.isEmpty()) continue;
+            const qsizetype tab = line.indexOf('\t');
+            QVERIFY(tab > 0);
+            const double value = std::strtod(line.left(tab).constData(), nullptr);  // C99 hex float: exact
+            const std::string got = m1::python_float_repr(value);
+            if (QByteArray::fromStdString(got) != line.mid(tab + 1)) {
+                if (++wrong == 1) firstWrong = line + " -> " + QByteArray::fromStdString(got);
+            }
+            ++checked;
+        }
+        QVERIFY(checked > 7000);
+        QVERIFY2(wrong == 0, (QByteArray::number(wrong) + " wrong, first: " + firstWrong).constData());
+    }
+
+    void pythonJsonDumpsMatchesPython() {
+        const auto values = nlohmann::ordered_json::parse(
+            readAll(k_reference + QStringLiteral("/golden/json_values.json")).toStdString());
+        const QList<QByteArray> want = readAll(k_reference + QStringLiteral("/golden/json_dumps.txt")).split('\n');
+        QVERIFY(values.is_array() && values.size() >= 10);
+        QCOMPARE(qsizetype(values.size()) + 1, want.size());  // one line each, then the final newline
+        for (size_t i = 0; i < values.size(); ++i) {
+            const QByteArray got = QByteArray::fromStdString(m1::python_json_dumps(values[i]));
+            QVERIFY2(got == want[qsizetype(i)], firstDifference(got, want[qsizetype(i)]).constData());
+        }
     }
 
     void pythonJsonDumps() {
