@@ -184,6 +184,17 @@ model_config model_config::from_json(const json& j, const std::string& origin) {
                                     "residuals (postnorm false), which is not implemented");
     }
 
+    // Features M1 does not use and this engine does not implement: refuse them rather than compute something else.
+    if (auto it = j.find("rope_scaling"); it != j.end() && !it->is_null())
+        throw config_error(origin + ": field 'rope_scaling' is set: RoPE scaling is not implemented (MiniMax-M1 uses none)");
+    if (auto rp = j.find("rope_parameters"); rp != j.end() && rp->is_object() && rp->contains("rope_type") &&
+        (*rp)["rope_type"] != "default")
+        throw config_error(origin + ": field 'rope_parameters.rope_type' = " + (*rp)["rope_type"].dump() +
+                           ": only \"default\" RoPE is implemented");
+    if (auto it = j.find("sliding_window"); it != j.end() && !it->is_null())
+        throw config_error(origin + ": field 'sliding_window' is set: sliding-window attention is not implemented "
+                                    "(MiniMax-M1 uses none)");
+
     c.layers = read_layers(j, s, c.num_layers, origin);
     c.validate(origin);
     return c;

@@ -194,6 +194,11 @@ private slots:
         QTest::newRow("bad eps") << R"({"rms_norm_eps": -1})" << "'rms_norm_eps' must be positive";
         QTest::newRow("bad theta") << R"({"rope_theta": "big"})" << "'rope_theta' must be a number";
         QTest::newRow("bad postnorm type") << R"({"postnorm": 1})" << "'postnorm' must be true or false";
+        QTest::newRow("rope scaling") << R"({"rope_scaling": {"type": "linear", "factor": 2.0}})"
+                                      << "'rope_scaling' is set: RoPE scaling is not implemented";
+        QTest::newRow("rope type") << R"({"rope_theta": null, "rope_parameters": {"rope_type": "yarn", "rope_theta": 1e6}})"
+                                   << "'rope_parameters.rope_type' = \"yarn\"";
+        QTest::newRow("sliding window") << R"({"sliding_window": 4096})" << "'sliding_window' is set";
     }
 
     void rejectsInvalidConfigs() {
