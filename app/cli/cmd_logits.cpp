@@ -84,8 +84,8 @@ int run_logits(const std::vector<std::string>& args) {
         const std::vector<int32_t> ids = read_ids(*p.value("--ids"));
         const int64_t n = static_cast<int64_t>(ids.size());
         if (decode_from > n)
-            return fail("logits", "--decode-from " + std::to_string(decode_from) + " is past the " +
-                                      std::to_string(n) + " ids in " + *p.value("--ids"));
+            return fail("logits", "--decode-from " + std::to_string(decode_from) + " is past the " + std::to_string(n) +
+                                      " ids in " + *p.value("--ids"));
         std::unique_ptr<cpu::cpu_backend> be;
         {
             std::unique_ptr<checkpoint> ck = checkpoint::open(*p.value("--model"));

@@ -3,9 +3,8 @@
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/cpu_parallel.h"
 
-#include <cblas.h>
-
 #include <algorithm>
+#include <cblas.h>
 #include <cmath>
 
 namespace m1::cpu {
@@ -58,26 +57,27 @@ void softmax_attention_layer(const model_config& c, const layer_weights& w, cons
     std::vector<float> o(static_cast<size_t>(n * D));  // (n, D)
     const int64_t n_tiles = (n + k_query_tile - 1) / k_query_tile;
     {
-    blas_single_thread_scope one_blas_thread;  // heads run in parallel, each on one BLAS thread
-    parallel_for(nh * n_tiles, n_threads, [&](int64_t item) {
-        const int64_t hd = item / n_tiles, tile = item % n_tiles;
-        const int64_t t0 = tile * k_query_tile, mt = std::min(k_query_tile, n - t0);
-        const int64_t keys = pos0 + t0 + mt;  // causal: the tile's last query sees keys [0, keys)
-        const float* Q = q.data() + t0 * D + hd * d;
-        const float* K = cache.k.data() + (hd / group) * d;
-        const float* V = cache.v.data() + (hd / group) * d;
-        std::vector<float> s(static_cast<size_t>(mt * keys));  // (mt, keys)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(mt), int(keys), int(d), scale, Q, int(D), K, int(KV),
-                    0.0f, s.data(), int(keys));
-        for (int64_t j = 0; j < mt; ++j) {
-            float* row = s.data() + j * keys;
-            const int64_t visible = pos0 + t0 + j + 1;
-            std::fill(row + visible, row + keys, 0.0f);
-            softmax_inplace(row, visible);
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(mt), int(d), int(keys), 1.0f, s.data(), int(keys),
-                    V, int(KV), 0.0f, o.data() + t0 * D + hd * d, int(D));
-    });
+        const int threads = threads_for(2.0 * double(nh) * double(n) * double(pos0 + n) * double(d), n_threads);
+        blas_single_thread_scope one_blas_thread(threads > 1);  // heads run in parallel, each on one BLAS thread
+        parallel_for(nh * n_tiles, threads, [&](int64_t item) {
+            const int64_t hd = item / n_tiles, tile = item % n_tiles;
+            const int64_t t0 = tile * k_query_tile, mt = std::min(k_query_tile, n - t0);
+            const int64_t keys = pos0 + t0 + mt;  // causal: the tile's last query sees keys [0, keys)
+            const float* Q = q.data() + t0 * D + hd * d;
+            const float* K = cache.k.data() + (hd / group) * d;
+            const float* V = cache.v.data() + (hd / group) * d;
+            std::vector<float> s(static_cast<size_t>(mt * keys));  // (mt, keys)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(mt), int(keys), int(d), scale, Q, int(D), K,
+                        int(KV), 0.0f, s.data(), int(keys));
+            for (int64_t j = 0; j < mt; ++j) {
+                float* row = s.data() + j * keys;
+                const int64_t visible = pos0 + t0 + j + 1;
+                std::fill(row + visible, row + keys, 0.0f);
+                softmax_inplace(row, visible);
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(mt), int(d), int(keys), 1.0f, s.data(),
+                        int(keys), V, int(KV), 0.0f, o.data() + t0 * D + hd * d, int(D));
+        });
     }
     linear(o.data(), n, D, w.o_proj.data(), H, a);
 }

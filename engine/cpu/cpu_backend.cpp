@@ -20,9 +20,7 @@ size_t cpu_state::bytes() const {
 }
 
 cpu_backend::cpu_backend(const checkpoint& ck, cpu_options options)
-    : m_config(ck.config()),
-      m_weights(load_cpu_weights(ck)),
-      m_inv_freq(rope_inv_freq(m_config)),
+    : m_config(ck.config()), m_weights(load_cpu_weights(ck)), m_inv_freq(rope_inv_freq(m_config)),
       m_threads(options.n_threads > 0 ? options.n_threads : default_threads()) {
     m_slopes.resize(static_cast<size_t>(m_config.num_layers));
     for (int64_t l = 0; l < m_config.num_layers; ++l)
@@ -43,13 +41,14 @@ std::unique_ptr<backend_state> cpu_backend::new_state() const {
 
 void cpu_backend::forward(backend_state& state_base, std::span<const int32_t> ids, logits_rows rows, float* logits) {
     auto* state = dynamic_cast<cpu_state*>(&state_base);
-    if (!state || state->owner != this) throw std::invalid_argument("cpu backend: the state belongs to another backend");
+    if (!state || state->owner != this)
+        throw std::invalid_argument("cpu backend: the state belongs to another backend");
     const model_config& c = m_config;
     const int64_t n = static_cast<int64_t>(ids.size()), H = c.hidden_size, V = c.vocab_size;
     for (int32_t id : ids)
         if (id < 0 || id >= V)
-            throw std::invalid_argument("cpu backend: token id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                                        std::to_string(V) + ")");
+            throw std::invalid_argument("cpu backend: token id " + std::to_string(id) +
+                                        " is outside the vocabulary [0, " + std::to_string(V) + ")");
     if (n == 0) return;
 
     std::vector<float> x(static_cast<size_t>(n * H));  // (n, H) residual stream

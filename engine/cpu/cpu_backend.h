@@ -31,10 +31,10 @@ public:
     std::unique_ptr<backend_state> clone() const override { return std::make_unique<cpu_state>(*this); }
     size_t bytes() const override;
 
-    const void* owner = nullptr;                  // the backend that made it
-    int64_t pos = 0;                              // tokens processed
-    std::vector<std::vector<float>> lightning;    // per layer: (nh, d, d) fp32 states; empty for softmax layers
-    std::vector<kv_cache> kv;                     // per layer: the KV cache; empty for lightning layers
+    const void* owner = nullptr;                // the backend that made it
+    int64_t pos = 0;                            // tokens processed
+    std::vector<std::vector<float>> lightning;  // per layer: (nh, d, d) fp32 states; empty for softmax layers
+    std::vector<kv_cache> kv;                   // per layer: the KV cache; empty for lightning layers
 };
 
 class cpu_backend final : public backend {

@@ -3,9 +3,8 @@
 #include "engine/cpu/cpu_ops.h"
 #include "engine/cpu/cpu_parallel.h"
 
-#include <cblas.h>
-
 #include <algorithm>
+#include <cblas.h>
 #include <cmath>
 
 namespace m1::cpu {
@@ -25,8 +24,8 @@ void lightning_head_blocks(const float* q, const float* k, const float* v, int64
         const float* V = v + b0 * ld;
         float* O = o + b0 * ldo;
         // intra-block: A = (Q Kᵀ) ⊙ M  (m, m), then O = A V  (m, d)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(m), int(d), 1.0f, Q, int(ld), K, int(ld),
-                    0.0f, A.data(), int(m));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(m), int(d), 1.0f, Q, int(ld), K, int(ld), 0.0f,
+                    A.data(), int(m));
         for (int64_t j = 0; j < m; ++j) {
             float* row = A.data() + j * m;
             for (int64_t i = 0; i <= j; ++i) row[i] *= pw[static_cast<size_t>(j - i)];
@@ -46,8 +45,8 @@ void lightning_head_blocks(const float* q, const float* k, const float* v, int64
             const float decay = pw[static_cast<size_t>(m - 1 - i)];
             for (int64_t e = 0; e < d; ++e) T[static_cast<size_t>(i * d + e)] = decay * K[i * ld + e];
         }
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(d), int(d), int(m), 1.0f, T.data(), int(d), V,
-                    int(ld), pw[static_cast<size_t>(m)], S, int(d));
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(d), int(d), int(m), 1.0f, T.data(), int(d), V, int(ld),
+                    pw[static_cast<size_t>(m)], S, int(d));
     }
 }
 
@@ -74,8 +73,11 @@ void lightning_layer(const model_config& c, const layer_weights& w, const std::v
 
     std::vector<float> o(static_cast<size_t>(n * D));  // (n, D), head-major inside a row: h·d + e
     {
-        blas_single_thread_scope one_blas_thread;  // heads run in parallel, each on one BLAS thread
-        parallel_for(nh, n > 1 ? n_threads : 1, [&](int64_t hd) {
+        // per head: block products 2·n·B·d + 2·n·d² multiply-adds (the recurrence: 2·d²)
+        const int threads = threads_for(
+            double(nh) * double(n) * double(d) * double(2 * std::min(n, c.lightning_block) + 2 * d), n_threads);
+        blas_single_thread_scope one_blas_thread(threads > 1);  // heads run in parallel, each on one BLAS thread
+        parallel_for(nh, threads, [&](int64_t hd) {
             const float* q = qkv.data() + hd * 3 * d;
             float* S = state + hd * d * d;
             if (n == 1)

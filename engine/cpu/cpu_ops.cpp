@@ -1,7 +1,6 @@
 #include "engine/cpu/cpu_ops.h"
 
 #include <cblas.h>
-
 #include <cmath>
 
 namespace m1::cpu {
@@ -12,8 +11,8 @@ void linear(const float* x, int64_t n, int64_t in, const float* w, int64_t out, 
         cblas_sgemv(CblasRowMajor, CblasNoTrans, int(out), int(in), 1.0f, w, int(in), x, 1, 0.0f, y, 1);
         return;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(out), int(in), 1.0f, x, int(in), w, int(in),
-                0.0f, y, int(out));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(out), int(in), 1.0f, x, int(in), w, int(in), 0.0f,
+                y, int(out));
 }
 
 void rmsnorm(const float* x, const float* w, int64_t n, int64_t dim, double eps, float* y) {
@@ -27,9 +26,13 @@ void rmsnorm(const float* x, const float* w, int64_t n, int64_t dim, double eps,
     }
 }
 
-float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+float sigmoid(float x) {
+    return 1.0f / (1.0f + std::exp(-x));
+}
 
-float silu(float x) { return x * sigmoid(x); }
+float silu(float x) {
+    return x * sigmoid(x);
+}
 
 void silu_inplace(float* x, int64_t count) {
     for (int64_t i = 0; i < count; ++i) x[i] = silu(x[i]);

@@ -1,8 +1,7 @@
 #include "engine/cpu/cpu_parallel.h"
 
-#include <cblas.h>
-
 #include <algorithm>
+#include <cblas.h>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -40,12 +39,18 @@ void parallel_for(int64_t n, int n_threads, const std::function<void(int64_t)>& 
     if (first_error) std::rethrow_exception(first_error);
 }
 
-blas_single_thread_scope::blas_single_thread_scope() : m_previous(openblas_get_num_threads()) {
+int threads_for(double flops, int n_threads) {
+    return flops < double(1 << 20) ? 1 : std::max(1, n_threads);
+}
+
+blas_single_thread_scope::blas_single_thread_scope(bool active) : m_active(active) {
+    if (!m_active) return;
+    m_previous = openblas_get_num_threads();
     openblas_set_num_threads(1);
 }
 
 blas_single_thread_scope::~blas_single_thread_scope() {
-    openblas_set_num_threads(m_previous);
+    if (m_active) openblas_set_num_threads(m_previous);
 }
 
 }  // namespace m1::cpu

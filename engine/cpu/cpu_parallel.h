@@ -20,15 +20,21 @@ int default_threads();
 // are rethrown (the first one) after all threads finish.
 void parallel_for(int64_t n, int n_threads, const std::function<void(int64_t)>& fn);
 
+// How many threads work of `flops` multiply-adds deserves: below ~1M the cost of starting threads (and, on a busy
+// machine, of waiting for a core) outweighs the gain, so small work such as a decode step stays on one thread.
+int threads_for(double flops, int n_threads);
+
 class blas_single_thread_scope {
 public:
-    blas_single_thread_scope();
+    // active = false makes the scope a no-op (for code whose parallelism is decided at run time).
+    explicit blas_single_thread_scope(bool active = true);
     ~blas_single_thread_scope();
     blas_single_thread_scope(const blas_single_thread_scope&) = delete;
     blas_single_thread_scope& operator=(const blas_single_thread_scope&) = delete;
 
 private:
-    int m_previous;
+    bool m_active;
+    int m_previous = 0;
 };
 
 }  // namespace m1::cpu

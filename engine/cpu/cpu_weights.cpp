@@ -8,16 +8,18 @@ std::vector<float> load(const checkpoint& ck, const std::string& name) {
     return to_float(ck.tensor(name));
 }
 
-size_t floats(const std::vector<float>& v) { return v.size(); }
+size_t floats(const std::vector<float>& v) {
+    return v.size();
+}
 
 }  // namespace
 
 size_t model_weights::bytes() const {
     size_t n = floats(embed) + floats(final_norm) + floats(lm_head);
     for (const layer_weights& l : layers) {
-        n += floats(l.input_norm) + floats(l.post_norm) + floats(l.qkv) + floats(l.output_gate) +
-             floats(l.out_norm) + floats(l.out_proj) + floats(l.q_proj) + floats(l.k_proj) + floats(l.v_proj) +
-             floats(l.o_proj) + floats(l.router);
+        n += floats(l.input_norm) + floats(l.post_norm) + floats(l.qkv) + floats(l.output_gate) + floats(l.out_norm) +
+             floats(l.out_proj) + floats(l.q_proj) + floats(l.k_proj) + floats(l.v_proj) + floats(l.o_proj) +
+             floats(l.router);
         for (const expert_weights& e : l.experts) n += floats(e.w1) + floats(e.w2) + floats(e.w3);
     }
     return n * sizeof(float);

@@ -29,18 +29,24 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i];
         const char* v = argv[i + 1];
-        if (k == "--model") model = v;
-        else if (k == "--prompt") prompt = std::atol(v);
-        else if (k == "--decode") decode = std::atol(v);
-        else if (k == "--chunk") chunk = std::atol(v);
-        else if (k == "--threads") threads = std::atol(v);
+        if (k == "--model")
+            model = v;
+        else if (k == "--prompt")
+            prompt = std::atol(v);
+        else if (k == "--decode")
+            decode = std::atol(v);
+        else if (k == "--chunk")
+            chunk = std::atol(v);
+        else if (k == "--threads")
+            threads = std::atol(v);
         else {
             std::fprintf(stderr, "bench_engine_cpu: unknown option %s\n", k.c_str());
             return 2;
         }
     }
     if (model.empty() || prompt < 1 || decode < 1) {
-        std::fprintf(stderr, "usage: bench_engine_cpu --model DIR [--prompt N] [--decode N] [--chunk N] [--threads N]\n");
+        std::fprintf(stderr,
+                     "usage: bench_engine_cpu --model DIR [--prompt N] [--decode N] [--chunk N] [--threads N]\n");
         return 2;
     }
     try {
@@ -74,8 +80,8 @@ int main(int argc, char** argv) {
                     threads > 0 ? int(threads) : int(std::thread::hardware_concurrency()));
         std::printf("load %.2f s; prefill %ld tokens (chunk %ld): %.2f s = %.1f tokens/s; "
                     "decode %ld tokens after %ld: %.3f s = %.1f tokens/s\n",
-                    load_s, prompt, chunk > 0 ? chunk : prompt, prefill_s, double(prompt) / prefill_s, decode, prompt + 1,
-                    decode_s, double(decode) / decode_s);
+                    load_s, prompt, chunk > 0 ? chunk : prompt, prefill_s, double(prompt) / prefill_s, decode,
+                    prompt + 1, decode_s, double(decode) / decode_s);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_engine_cpu: %s\n", e.what());
         return 1;

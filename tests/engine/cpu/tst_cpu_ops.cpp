@@ -6,11 +6,11 @@
 #include "engine/cpu/cpu_ops.h"
 #include "engine/model/forward.h"
 
-#include <QtTest>
-
 #include <cmath>
 #include <random>
 #include <vector>
+
+#include <QtTest>
 
 namespace {
 
@@ -33,14 +33,15 @@ double rel_error(const std::vector<float>& a, const std::vector<double>& b) {
 }
 
 // o_t = q_t · S_t with S_t = e^(−s) S_{t−1} + k_tᵀ v_t, in float64, one token at a time (spec §4.3.3).
-void recurrence_f64(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& v, int n,
-                    int d, double slope, std::vector<double>& S, std::vector<double>& o) {
+void recurrence_f64(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& v, int n, int d,
+                    double slope, std::vector<double>& S, std::vector<double>& o) {
     const double lambda = std::exp(-slope);
     o.assign(size_t(n * d), 0.0);
     for (int t = 0; t < n; ++t) {
         for (int r = 0; r < d; ++r)
             for (int e = 0; e < d; ++e)
-                S[size_t(r * d + e)] = lambda * S[size_t(r * d + e)] + double(k[size_t(t * d + r)]) * v[size_t(t * d + e)];
+                S[size_t(r * d + e)] =
+                    lambda * S[size_t(r * d + e)] + double(k[size_t(t * d + r)]) * v[size_t(t * d + e)];
         for (int e = 0; e < d; ++e) {
             double acc = 0;
             for (int r = 0; r < d; ++r) acc += double(q[size_t(t * d + r)]) * S[size_t(r * d + e)];
@@ -81,7 +82,8 @@ private slots:
         recurrence_f64(q, k, v, n, d, slope, S64, o64);
 
         std::vector<float> o(size_t(n * d), 0.0f);
-        m1::cpu::lightning_head_blocks(q.data(), k.data(), v.data(), d, n, d, float(slope), block, S.data(), o.data(), d);
+        m1::cpu::lightning_head_blocks(q.data(), k.data(), v.data(), d, n, d, float(slope), block, S.data(), o.data(),
+                                       d);
         const double err = rel_error(o, o64);
         QVERIFY2(err < 2e-6, qPrintable(QString("block form vs recurrence: %1").arg(err)));
         QVERIFY2(rel_error(S, S64) < 2e-6, "final state");
@@ -100,7 +102,8 @@ private slots:
     void lightningStepMatchesRecurrence() {
         const int d = 16, n = 40;
         const double slope = 0.2;
-        const auto q = random_vector(size_t(n * d), 5), k = random_vector(size_t(n * d), 6), v = random_vector(size_t(n * d), 7);
+        const auto q = random_vector(size_t(n * d), 5), k = random_vector(size_t(n * d), 6),
+                   v = random_vector(size_t(n * d), 7);
         std::vector<float> S(size_t(d * d), 0.0f), o(size_t(n * d));
         std::vector<double> S64(size_t(d * d), 0.0), o64;
         recurrence_f64(q, k, v, n, d, slope, S64, o64);
@@ -155,7 +158,8 @@ private slots:
         QVERIFY2(rel_error(x, want) < 1e-4, qPrintable(QString::number(rel_error(x, want))));  // fp32 angles near 1000
         for (int t = 0; t < n; ++t)
             for (int h = 0; h < heads; ++h)
-                for (int e = 8; e < d; ++e) QCOMPARE(x[size_t((t * heads + h) * d + e)], before[size_t((t * heads + h) * d + e)]);
+                for (int e = 8; e < d; ++e)
+                    QCOMPARE(x[size_t((t * heads + h) * d + e)], before[size_t((t * heads + h) * d + e)]);
         // Position 0 is the identity.
         std::vector<float> y = before;
         m1::cpu::apply_rope(y.data(), 1, heads, d, 8, 0, inv);
@@ -164,8 +168,8 @@ private slots:
 
     void routingTakesTopKAndRenormalizes() {
         // 2 tokens, 4 experts, top-2.
-        const std::vector<float> logits = {0.1f, 2.0f, -1.0f, 1.5f,   // → experts 1, 3
-                                           3.0f, 3.0f, 0.0f, -2.0f};  // tie → lower index first: 0, 1
+        const std::vector<float> logits = {0.1f, 2.0f, -1.0f, 1.5f,    // → experts 1, 3
+                                           3.0f, 3.0f, 0.0f,  -2.0f};  // tie → lower index first: 0, 1
         const m1::cpu::routing r = m1::cpu::route_tokens(logits.data(), 2, 4, 2);
         QCOMPARE(r.expert, (std::vector<int32_t>{1, 3, 0, 1}));
         // Renormalized top-2 softmax = a softmax over the two chosen logits.
@@ -204,8 +208,10 @@ private slots:
             }
             for (double& x : p) sum += (x = std::exp(x - mx));
             int best = 0, second = -1;
-            for (int e = 1; e < E; ++e) if (p[size_t(e)] > p[size_t(best)]) best = e;
-            for (int e = 0; e < E; ++e) if (e != best && (second < 0 || p[size_t(e)] > p[size_t(second)])) second = e;
+            for (int e = 1; e < E; ++e)
+                if (p[size_t(e)] > p[size_t(best)]) best = e;
+            for (int e = 0; e < E; ++e)
+                if (e != best && (second < 0 || p[size_t(e)] > p[size_t(second)])) second = e;
             for (int e : {best, second}) {
                 const double wt = p[size_t(e)] / (p[size_t(best)] + p[size_t(second)]);
                 const auto& ew = w.experts[size_t(e)];

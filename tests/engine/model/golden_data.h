@@ -5,8 +5,6 @@
 #include "engine/cpu/cpu_backend.h"
 #include "engine/model/checkpoint.h"
 
-#include <QtTest>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +13,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <QtTest>
 
 namespace golden {
 

@@ -51,7 +51,8 @@ private slots:
         std::vector<float> out(ref.size());
         s.prefill(ids, 0, {}, out.data());
         for (int64_t t = 0; t < 97; ++t)
-            for (int64_t v = valid; v < vocab; ++v) QVERIFY(std::isinf(out[size_t(t * vocab + v)]) && out[size_t(t * vocab + v)] < 0);
+            for (int64_t v = valid; v < vocab; ++v)
+                QVERIFY(std::isinf(out[size_t(t * vocab + v)]) && out[size_t(t * vocab + v)] < 0);
         QVERIFY(golden::rel_error(out, ref, vocab, valid) <= 1e-4);
         QVERIFY(std::isinf(s.logits()[size_t(vocab - 1)]));
     }

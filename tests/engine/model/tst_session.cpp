@@ -40,7 +40,8 @@ private slots:
         for (const char* config : {"partial_rotary_gqa4", "block256_heads6"}) {
             const int n = std::string(config) == "partial_rotary_gqa4" ? 700 : 600;
             for (int chunk : {1, 7, 256, 1000})
-                QTest::newRow(qPrintable(QString("%1 --prefill-chunk %2").arg(config).arg(chunk))) << config << chunk << n;
+                QTest::newRow(qPrintable(QString("%1 --prefill-chunk %2").arg(config).arg(chunk)))
+                    << config << chunk << n;
             for (int k : {0, 1, 255, 256, 257, 513})
                 QTest::newRow(qPrintable(QString("%1 --decode-from %2").arg(config).arg(k))) << config << 0 << k;
             QTest::newRow(qPrintable(QString("%1 chunk 100, decode from 450").arg(config))) << config << 100 << 450;
