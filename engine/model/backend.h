@@ -53,7 +53,8 @@ public:
     virtual std::unique_ptr<backend_state> new_state() const = 0;
     // Runs ids through the model; see the contract at the top of this file. logits must hold rows × vocab_size
     // floats (ignored for logits_rows::none). Throws std::invalid_argument for an id outside [0, vocab_size) or a
-    // state of another backend.
+    // state of another backend, before touching the state; after any other exception (out of memory) the state is
+    // unusable and must be discarded or restored from a snapshot.
     virtual void forward(backend_state& state, std::span<const int32_t> ids, logits_rows rows, float* logits) = 0;
 };
 

@@ -6,6 +6,7 @@
 #include "engine/model/checkpoint.h"
 #include "engine/model/session.h"
 
+#include <cblas.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -78,6 +79,8 @@ int main(int argc, char** argv) {
                     (long long)c.head_dim, (long long)c.num_experts, (long long)c.intermediate_size,
                     (long long)c.vocab_size, double(be->weights().bytes()) / 1e6,
                     threads > 0 ? int(threads) : int(std::thread::hardware_concurrency()));
+        // OpenBLAS picks its kernels from the CPU model; on unknown (virtual) CPUs it may fall back to slow ones.
+        std::printf("OpenBLAS: %s\n", openblas_get_config());
         std::printf("load %.2f s; prefill %ld tokens (chunk %ld): %.2f s = %.1f tokens/s; "
                     "decode %ld tokens after %ld: %.3f s = %.1f tokens/s\n",
                     load_s, prompt, chunk > 0 ? chunk : prompt, prefill_s, double(prompt) / prefill_s, decode,
