@@ -17,10 +17,10 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$repo}"
 
 # Debian 12 / Ubuntu 24.04 package names. Keep sorted; each later module adds what it needs here.
 packages=(
-  ccache cmake fonts-dejavu-core g++ git imagemagick libcpp-httplib-dev libcurl4-openssl-dev libgit2-dev libgl-dev
+  bzip2 ccache cmake fonts-dejavu-core g++ git imagemagick libcpp-httplib-dev libcurl4-openssl-dev libgit2-dev libgl-dev
   libopenblas-dev libpcre2-dev libpoppler-cpp-dev libpoppler-qt6-dev libpugixml-dev libtesseract-dev libzip-dev ninja-build
   nlohmann-json3-dev pkg-config poppler-utils python3-jinja2 qpdf qt6-base-dev qt6-base-dev-tools qt6-svg-dev tesseract-ocr
-  tesseract-ocr-eng xauth xvfb
+  tesseract-ocr-eng unicode-data xauth xvfb
 )
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }

@@ -25,6 +25,7 @@ int fail(const std::string& command, const std::string& message);
 
 // Engine-only commands (built in every configuration).
 int run_version(const std::vector<std::string>& args);
+int run_tokenize(const std::vector<std::string>& args);
 int run_chat_format(const std::vector<std::string>& args);
 int run_logits(const std::vector<std::string>& args);
 int run_make_model(const std::vector<std::string>& args);

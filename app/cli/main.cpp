@@ -19,6 +19,8 @@ const command k_commands[] = {
     {"inspect", "Print a model's parameter counts and the memory it needs per GPU count.", m1::cli::run_inspect},
     {"logits", "Write the raw float32 logits of a token sequence (any backend, prefill chunk or decode start).",
      m1::cli::run_logits},
+    {"tokenize", "Print the token ids of a text (a tokenizer.json; special tokens recognised, nothing added).",
+     m1::cli::run_tokenize},
 #ifdef M1_WITH_APP
     {"demo", "Run the demo workspace headless and print what was done.", m1::cli::run_demo},
 #endif

@@ -80,7 +80,10 @@ public:
             byte_level = true;
             step.what = pretokenize_step::kind::byte_level;
             step.add_prefix_space = flag(j, "add_prefix_space", true);  // HF's defaults
-            if (flag(j, "use_regex", true)) step.regex = compile(k_gpt2_pattern, false);
+            if (flag(j, "use_regex", true)) {
+                step.regex = compile(k_gpt2_pattern, false);
+                step.delimiters = pretokenize_step::behaviour::isolated;  // every match is a piece, as in HF
+            }
         } else {
             fail("pre_tokenizer type \"" + type + "\" is not supported (only Split, ByteLevel and Sequence)");
         }
