@@ -99,6 +99,12 @@ model_facts load_facts(const std::string& dir) {
         f.tensors = ck->specs();
         f.weights_present = true;
         f.weights_note = std::to_string(ck->shard_files().size()) + " shard(s) present; dtypes read from their headers";
+        try {
+            ck->validate();
+            f.weights_note += "; every tensor has the shape config.json calls for";
+        } catch (const checkpoint_error& e) {
+            f.warnings.push_back(e.what());
+        }
         return f;
     }
     try {

@@ -281,7 +281,10 @@ void checkpoint::validate(bool require_official_dtypes) const {
     if (problems.empty()) return;
     std::string msg = m->dir + ": checkpoint does not match its config.json (" + std::to_string(problems.size()) +
                       (problems.size() == 1 ? " problem):" : " problems):");
-    for (const std::string& p : problems) msg += "\n  " + p;
+    // A checkpoint for another config can have thousands of problems; the first ones tell the story.
+    constexpr size_t k_listed = 40;
+    for (size_t i = 0; i < problems.size() && i < k_listed; ++i) msg += "\n  " + problems[i];
+    if (problems.size() > k_listed) msg += "\n  ... and " + std::to_string(problems.size() - k_listed) + " more";
     throw checkpoint_error(msg);
 }
 

@@ -90,7 +90,8 @@ public:
     // Checks the checkpoint against expected_tensors(config()): every expected tensor present with its shape, no
     // unexpected tensors. Dtypes: any of BF16/F16/F32 is accepted for any tensor (the backends convert; other dtypes
     // are already refused by open); with require_official_dtypes, each tensor must have the dtype of spec §3 (router
-    // F32, everything else BF16). Throws checkpoint_error listing every problem, one per line.
+    // F32, everything else BF16). Throws checkpoint_error listing the problems, one per line (the first 40, then
+    // how many more).
     void validate(bool require_official_dtypes = false) const;
 
 private:

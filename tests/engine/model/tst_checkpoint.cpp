@@ -300,6 +300,18 @@ private slots:
                  qPrintable(err));
     }
 
+    void manyProblemsAreCounted() {
+        // A config.json that does not fit the weights: every expert tensor has the wrong shape.
+        const std::string dir = damaged_copy("other_config");
+        json config = read_json(fs::path(dir) / "config.json");
+        config["intermediate_size"] = 16;
+        write_json(fs::path(dir) / "config.json", config);
+        const QString err = open_error(dir);
+        QVERIFY2(err.contains(QStringLiteral("(96 problems):")), qPrintable(err));  // 8 layers x 4 experts x 3
+        QVERIFY2(err.contains(QStringLiteral("\n  ... and 56 more")), qPrintable(err));
+        QCOMPARE(err.count(QStringLiteral("wrong shape for ")), 40);
+    }
+
     void indexNamesATensorTheShardLacks() {
         const std::string dir = damaged_copy("index_mismatch");
         json index = read_json(fs::path(dir) / "model.safetensors.index.json");

@@ -119,6 +119,19 @@ private slots:
         QCOMPARE(doc.at("bytes").get<uint64_t>(), static_cast<uint64_t>(ck->total_bytes()));
         // tiny: 4 heads, so 1, 2 and 4 GPUs.
         QCOMPARE(doc.at("per_gpu").size(), size_t(3));
+        QVERIFY(doc.at("warnings").empty());
+
+        // Weights that do not fit config.json: inspect still counts, and says what is wrong.
+        std::ifstream in((dir + QStringLiteral("/config.json")).toStdString());
+        json config = json::parse(in);
+        in.close();
+        config["num_local_experts"] = 3;
+        std::ofstream((dir + QStringLiteral("/config.json")).toStdString()) << config.dump();
+        const run_result bad = run_m1({QStringLiteral("inspect"), QStringLiteral("--model"), dir});
+        QCOMPARE(bad.code, 0);
+        QVERIFY2(bad.out.contains(QStringLiteral("warning: ")) &&
+                     bad.out.contains(QStringLiteral("unexpected tensor model.layers.0.block_sparse_moe.experts.3.w1.weight")),
+                 qPrintable(bad.out));
     }
 
     void cliErrors() {
