@@ -34,6 +34,7 @@ int run_inspect(const std::vector<std::string>& args);
 #ifdef M1_WITH_APP
 // Commands that need the application core and the ingest readers.
 int run_demo(const std::vector<std::string>& args);
+int run_ingest(const std::vector<std::string>& args);
 #endif
 
 }  // namespace m1::cli

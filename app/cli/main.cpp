@@ -23,6 +23,8 @@ const command k_commands[] = {
      m1::cli::run_tokenize},
 #ifdef M1_WITH_APP
     {"demo", "Run the demo workspace headless and print what was done.", m1::cli::run_demo},
+    {"ingest", "Read PDFs, contracts, text files and git repositories into anchored segments with token counts.",
+     m1::cli::run_ingest},
 #endif
 };
 
