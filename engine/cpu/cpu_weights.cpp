@@ -1,5 +1,8 @@
 #include "engine/cpu/cpu_weights.h"
 
+#include <cstdio>
+#include <unistd.h>
+
 namespace m1::cpu {
 
 namespace {
@@ -25,7 +28,30 @@ size_t model_weights::bytes() const {
     return n * sizeof(float);
 }
 
+size_t cpu_weight_bytes(const model_config& c) {
+    size_t n = 0;
+    for (const tensor_spec& t : expected_tensors(c)) n += static_cast<size_t>(t.numel());
+    if (c.tie_word_embeddings) n += static_cast<size_t>(c.vocab_size * c.hidden_size);
+    return n * sizeof(float);
+}
+
+void check_cpu_weights_fit(const model_config& c, const std::string& origin, size_t memory_bytes) {
+    if (memory_bytes == 0) {
+        const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        if (pages <= 0 || page <= 0) return;  // unknown: let the allocation decide
+        memory_bytes = size_t(pages) * size_t(page);
+    }
+    const size_t need = cpu_weight_bytes(c);
+    if (need <= memory_bytes) return;
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  ": the CPU backend needs %.1f GB for its fp32 weights, more than the %.1f GB of memory", need / 1e9,
+                  memory_bytes / 1e9);
+    throw checkpoint_error(origin + text);
+}
+
 model_weights load_cpu_weights(const checkpoint& ck) {
+    check_cpu_weights_fit(ck.config(), ck.dir());
     ck.validate();  // every tensor present with the config's shape; nothing unexpected
     const model_config& c = ck.config();
     namespace tn = tensor_names;

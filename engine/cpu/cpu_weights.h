@@ -45,8 +45,15 @@ struct model_weights {
     size_t bytes() const;
 };
 
-// Validates the checkpoint (shapes against the config) and converts every tensor to fp32.
-// Throws checkpoint_error naming the checkpoint and the problem.
+// Bytes the fp32 weights of this config take (4 per parameter; a tied lm_head is counted twice, it is a copy).
+size_t cpu_weight_bytes(const model_config& c);
+
+// Throws checkpoint_error "<origin>: the CPU backend needs N GB for its fp32 weights, more than the M GB of memory"
+// when the weights alone would exceed `memory_bytes` (the machine's physical memory when 0).
+void check_cpu_weights_fit(const model_config& c, const std::string& origin, size_t memory_bytes = 0);
+
+// Checks that the fp32 weights fit in memory, validates the checkpoint (shapes against the config) and converts
+// every tensor to fp32. Throws checkpoint_error naming the checkpoint and the problem.
 model_weights load_cpu_weights(const checkpoint& ck);
 
 }  // namespace m1::cpu

@@ -4,6 +4,7 @@
 #include "engine/cpu/cpu_lightning.h"
 #include "engine/cpu/cpu_moe.h"
 #include "engine/cpu/cpu_ops.h"
+#include "engine/cpu/cpu_weights.h"
 #include "engine/model/forward.h"
 
 #include <cmath>
@@ -247,6 +248,23 @@ private slots:
             for (int i = 0; i < dim; ++i) want[size_t(r * dim + i)] = double(w[size_t(i)]) * x[size_t(r * dim + i)] * s;
         }
         QVERIFY(rel_error(y, want) < 1e-6);
+    }
+
+    void refusesModelsTooLargeForMemory() {
+        const QByteArray env = qgetenv("M1_SHARED_DIR");
+        const std::string shared = env.isEmpty() ? std::string(M1_SHARED_DIR) : env.toStdString();
+        const m1::model_config real = m1::model_config::from_json_file(shared + "/models/minimax-m1/config.json");
+        // 456,089,655,296 parameters (spec §3) × 4 bytes.
+        QCOMPARE(m1::cpu::cpu_weight_bytes(real), size_t(456089655296) * 4);
+        try {
+            m1::cpu::check_cpu_weights_fit(real, "MiniMax-M1", size_t(64) << 30);
+            QFAIL("the full model was accepted on a 64 GiB machine");
+        } catch (const m1::checkpoint_error& e) {
+            const QString what = QString::fromUtf8(e.what());
+            QVERIFY2(what.startsWith("MiniMax-M1: ") && what.contains("1824.4 GB") && what.contains("68.7 GB"),
+                     qPrintable(what));
+        }
+        m1::cpu::check_cpu_weights_fit(real, "MiniMax-M1", size_t(2) << 40);  // 2 TiB: fits
     }
 
     void paddingLogitsAreMasked() {
