@@ -3,8 +3,7 @@
 #include "engine/model/demo_tokenizer.h"
 #include "engine/model/model_presets.h"
 #include "engine/model/param_count.h"
-
-#include <nlohmann/json.hpp>
+#include "engine/tokenizer/tokenizer.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -24,26 +23,6 @@ std::string read_file(const std::string& path, const char* what) {
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-// Number of ids a tokenizer.json defines: its largest vocabulary or added-token id + 1.
-int64_t tokenizer_size(const std::string& path, const std::string& text) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw std::runtime_error(path + ": not valid JSON (" + e.what() + ")");
-    }
-    const auto model = j.is_object() ? j.find("model") : j.end();
-    if (model == j.end() || !model->is_object() || !model->contains("vocab") || !(*model)["vocab"].is_object())
-        throw std::runtime_error(path + ": not a Hugging Face tokenizer.json (no model.vocab)");
-    int64_t max_id = -1;
-    for (const auto& v : (*model)["vocab"]) max_id = std::max(max_id, v.get<int64_t>());
-    if (auto added = j.find("added_tokens"); added != j.end() && added->is_array())
-        for (const auto& t : *added)
-            if (t.contains("id") && t["id"].is_number_integer()) max_id = std::max(max_id, t["id"].get<int64_t>());
-    if (max_id < 0) throw std::runtime_error(path + ": the tokenizer has no tokens");
-    return max_id + 1;
 }
 
 // 863.1 KB, 236.5 MB, 99.4 GB: decimal units, as model cards give sizes.
@@ -107,17 +86,20 @@ int run_make_model(const std::vector<std::string>& args) {
         std::string tokenizer_note;
         if (auto tok = p.value("--tokenizer")) {
             o.tokenizer_json = read_file(*tok, "tokenizer");
+            // Loading it through the engine's tokenizer refuses a file of another kind before anything is written.
+            const auto loaded = tokenizer::from_json(o.tokenizer_json, *tok);
             const fs::path sibling = fs::path(*tok).parent_path() / "tokenizer_config.json";
             o.tokenizer_config_json =
                 fs::exists(sibling) ? read_file(sibling.string(), "tokenizer config") : demo_tokenizer_config_json();
-            o.config = preset_config(preset, tokenizer_size(*tok, o.tokenizer_json));
+            o.config = preset_config(preset, static_cast<int64_t>(loaded->size()));
             tokenizer_note = "copied from " + *tok;
         } else {
             const std::string corpus = p.value_or("--corpus", default_demo_corpus_dir());
             const auto merges = train_bpe_merges(read_demo_corpus(corpus), k_demo_tokenizer_merges);
             o.tokenizer_json = demo_tokenizer_json(merges);
             o.tokenizer_config_json = demo_tokenizer_config_json();
-            const int64_t size = tokenizer_size("project tokenizer", o.tokenizer_json);
+            const int64_t size =
+                static_cast<int64_t>(tokenizer::from_json(o.tokenizer_json, "project tokenizer")->size());
             o.config = preset_config(preset, size);
             tokenizer_note = "the project's own (" + std::to_string(size) + " ids, " +
                              std::to_string(merges.size()) + " merges learned from " + corpus + ")";

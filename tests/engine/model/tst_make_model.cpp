@@ -236,6 +236,9 @@ private slots:
         QTest::newRow("missing tokenizer") << QStringList{QStringLiteral("--preset"), QStringLiteral("tiny"), QStringLiteral("--seed"), QStringLiteral("1"),
                                                           QStringLiteral("--out"), QStringLiteral("@t"), QStringLiteral("--tokenizer"), QStringLiteral("@nope.json")}
                                            << 1 << "nope.json: cannot read the tokenizer";
+        QTest::newRow("not a tokenizer") << QStringList{QStringLiteral("--preset"), QStringLiteral("tiny"), QStringLiteral("--seed"), QStringLiteral("1"),
+                                                        QStringLiteral("--out"), QStringLiteral("@t2"), QStringLiteral("--tokenizer"), QStringLiteral("@a/config.json")}
+                                         << 1 << "a/config.json: ";
     }
 
     void reportsUsageErrors() {
@@ -247,6 +250,7 @@ private slots:
         const run_result r = run_m1(QStringList{QStringLiteral("make-model")} + args);
         QCOMPARE(r.code, code);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(path(QStringLiteral("t2"))));  // nothing written for a bad tokenizer
     }
 };
 
