@@ -2,6 +2,7 @@
 
 #include "ingest/contract/clause_segmenter.h"
 #include "ingest/docx/docx_reader.h"
+#include "ingest/folder_reader.h"
 #include "ingest/git/git_reader.h"
 #include "ingest/pdf/pdf_reader.h"
 #include "ingest/text/text_reader.h"
@@ -34,8 +35,11 @@ read_result read_path(const std::string& path, const read_options& o) {
     read_result out;
     std::error_code ec;
     if (is_git_url(path) || fs::is_directory(path, ec)) {
-        if (!is_git_url(path) && !is_git_repository(path))
-            throw ingest_error(path + ": a folder that is not a git repository (give a repository, or the files)");
+        if (!is_git_url(path) && !is_git_repository(path)) {
+            out.sources = read_folder(path, o);
+            out.contract = o.contract;
+            return out;
+        }
         git_options g;
         g.ref = o.ref.empty() ? "HEAD" : o.ref;
         g.worktree = o.worktree;

@@ -5,7 +5,7 @@
 //   a .pdf file, or any file that starts with %PDF-  -> read_pdf (with clause structure when `contract` is set)
 //   a .docx file                                     -> read_docx (always a contract)
 //   anything else                                    -> read_text_file
-// A folder that is not a repository is refused with a message that says what to give instead.
+//   any other folder                                 -> read_folder (folder_reader.h: its PDFs, DOCX and text files)
 // Throws ingest_error (ingest_cancelled when cancelled) naming the path and the problem. Thread-safe.
 #pragma once
 

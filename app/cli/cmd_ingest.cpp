@@ -74,7 +74,7 @@ json source_json(const source& src, bool boxes) {
     }
     if (!src.parties.empty()) j["parties"] = src.parties;
     if (!src.dates.empty()) j["dates"] = src.dates;
-    if (src.kind == source_kind::git && !src.segments.empty() && !src.segments.front().where.file.empty()) {
+    if (!src.meta("files").empty()) {  // repositories and folders
         json folders = json::object();
         for (const auto& [folder, tokens] : tokens_by_folder(src)) folders[folder.empty() ? "." : folder] = tokens;
         j["folders"] = std::move(folders);
@@ -96,7 +96,7 @@ void print_summary(const source& src) {
     std::printf("      %zu segments, %zu tokens", src.segments.size(), src.total_tokens());
     if (!src.pages.empty()) std::printf(", %zu pages", src.pages.size());
     if (!src.commit.empty()) std::printf(", commit %s", src.commit.c_str());
-    if (src.kind == source_kind::git && !src.meta("files").empty())
+    if (!src.meta("files").empty())
         std::printf(", %s files read, %zu left out", src.meta("files").c_str(), src.skipped.size());
     std::printf("\n");
     if (!src.terms.empty()) std::printf("      %zu defined terms\n", src.terms.size());
@@ -105,7 +105,7 @@ void print_summary(const source& src) {
         for (const std::string& p : src.parties) parties += (parties.empty() ? "" : "; ") + p;
         std::printf("      parties: %s\n", parties.c_str());
     }
-    if (src.kind == source_kind::git && !src.meta("files").empty())
+    if (!src.meta("files").empty())
         for (const auto& [folder, tokens] : tokens_by_folder(src))
             if (!folder.empty() && folder.find('/') == std::string::npos)
                 std::printf("      %-30s %zu tokens\n", (folder + "/").c_str(), tokens);
@@ -121,7 +121,7 @@ int run_ingest(const std::vector<std::string>& args) {
                  "or with --json a document with total_tokens and every source's segments, anchors and text. A PDF "
                  "is read page by page; with --contract it is cut into clauses like a DOCX. A source that cannot be "
                  "read is reported on stderr and the others are still read (exit status 1).");
-    p.positionals("PATH", "Files (.pdf, .docx, anything else as UTF-8 text), repository folders or git URLs.")
+    p.positionals("PATH", "Files (.pdf, .docx, anything else as UTF-8 text), folders, repositories or git URLs.")
         .option("--tokenizer", "FILE", "The model's tokenizer.json (default: the M1_TOKENIZER environment variable).")
         .option("--ref", "R", "Branch, tag or commit of repositories to read (default HEAD).")
         .option("--include", "G", "Read only repository files matching this glob (may be repeated); it also "

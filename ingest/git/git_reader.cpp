@@ -168,6 +168,10 @@ void collect_worktree(git_repository* repo, const fs::path& top, const fs::path&
             continue;
         }
         if (folder) {
+            if (fs::exists(e.path() / ".git", ec)) {  // a submodule or another repository: not this one's files
+                skipped.push_back({rel + "/", "nested repository"});
+                continue;
+            }
             if (is_vendored_folder(filter, rel)) {
                 skipped.push_back({rel + "/", "vendored"});
                 continue;

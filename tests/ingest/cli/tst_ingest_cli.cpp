@@ -188,7 +188,7 @@ private slots:
         QTest::newRow("empty pdf") << fixture("pdf/empty.pdf") << QStringLiteral(": empty file, not a PDF");
         QTest::newRow("docx not zip") << fixture("docx/notazip.docx") << QStringLiteral(": not a DOCX file (not a zip archive)");
         QTest::newRow("missing") << QStringLiteral("/nonexistent/file.txt") << QStringLiteral(": cannot open the file");
-        QTest::newRow("plain folder") << fixture("docx") << QStringLiteral(": a folder that is not a git repository");
+        QTest::newRow("missing docx") << QStringLiteral("/nonexistent/c.docx") << QStringLiteral(": cannot open the file");
     }
     void badInputsFailButOthersAreReported() {
         QFETCH(QString, path);
