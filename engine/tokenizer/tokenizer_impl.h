@@ -39,7 +39,6 @@ struct tokenizer_impl {
     std::string bytes_arena;
     std::vector<uint32_t> bytes_offset;  // [size + 1]: bytes of id i are bytes_arena[offset[i], offset[i+1])
     std::vector<uint8_t> special;        // [size]
-    std::vector<uint8_t> defined;        // [size]: 0 for a gap in the id space
     std::unordered_map<std::string, int32_t> id_of_text;
 
     added_token_matcher added;

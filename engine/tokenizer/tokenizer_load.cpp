@@ -3,6 +3,7 @@
 #include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "engine/tokenizer/tokenizer_impl.h"
+#include "engine/tokenizer/tokenizer_json.h"
 #include "engine/tokenizer/utf8.h"
 
 #include <nlohmann/json.hpp>
@@ -98,7 +99,8 @@ public:
         }
     }
 
-    void model(const json& m, tokenizer_impl& t, std::vector<std::pair<std::string, int32_t>>& vocab) const {
+    void model(const json& m, tokenizer_json& data, tokenizer_impl& t,
+               std::vector<std::pair<std::string, int32_t>>& vocab) const {
         const std::string type = type_of(m, "the model");
         if (type != "BPE")
             fail("model type \"" + type + "\" is not supported: only byte-level BPE tokenizers can be loaded");
@@ -111,35 +113,22 @@ public:
                 fail(std::string("BPE ") + key + " is not supported");
         }
         t.ignore_merges = flag(m, "ignore_merges", false);
-        const json& v = m.at("vocab");
-        if (!v.is_object()) fail("the model's vocab is not a JSON object");
-        vocab.reserve(v.size());
-        for (auto it = v.begin(); it != v.end(); ++it) {
-            const int64_t id = it.value().get<int64_t>();
-            if (id < 0 || id > INT32_MAX / 2) fail("vocab token \"" + it.key() + "\" has id " + std::to_string(id));
-            vocab.emplace_back(it.key(), static_cast<int32_t>(id));
+        if (!data.has_vocab) fail("the model's vocab is missing or not a JSON object");
+        if (!data.has_merges) fail("the model's merges are missing or not a JSON array");
+        vocab.reserve(data.vocab.size());
+        for (auto& [text, id] : data.vocab) {
+            if (id < 0 || id > INT32_MAX / 2) fail("vocab token \"" + text + "\" has id " + std::to_string(id));
+            vocab.emplace_back(std::move(text), static_cast<int32_t>(id));
         }
     }
 
-    void merges(const json& list, tokenizer_impl& t, const std::unordered_map<std::string, int32_t>& vocab) const {
-        if (!list.is_array()) fail("the model's merges are not a JSON array");
+    void merges(const tokenizer_json& data, tokenizer_impl& t,
+                const std::unordered_map<std::string, int32_t>& vocab) const {
         size_t rank = 0;
-        for (const json& m : list) {
-            std::string left, right;
-            if (m.is_string()) {  // "left right" (the older format)
-                const std::string s = m.get<std::string>();
-                const size_t space = s.find(' ');
-                if (space == std::string::npos || s.find(' ', space + 1) != std::string::npos)
-                    fail("merge " + std::to_string(rank) + " \"" + s + "\" is not two tokens separated by one space");
-                left = s.substr(0, space);
-                right = s.substr(space + 1);
-            } else if (m.is_array() && m.size() == 2) {  // ["left", "right"]
-                left = m[0].get<std::string>();
-                right = m[1].get<std::string>();
-            } else {
-                fail("merge " + std::to_string(rank) + " is neither \"a b\" nor [\"a\", \"b\"]");
-            }
-            const auto l = vocab.find(left), r = vocab.find(right), lr = vocab.find(left + right);
+        std::string joined;
+        for (const auto& [left, right] : data.merges) {
+            joined.assign(left).append(right);
+            const auto l = vocab.find(left), r = vocab.find(right), lr = vocab.find(joined);
             if (l == vocab.end() || r == vocab.end() || lr == vocab.end())
                 fail("merge " + std::to_string(rank) + " (\"" + left + "\", \"" + right +
                      "\") uses or makes a token that is not in the vocab");
@@ -177,12 +166,17 @@ std::string strip_json_prefix(const std::string& what) {
 
 std::unique_ptr<tokenizer_impl> load_tokenizer_json(std::string_view json_text, const std::string& origin) {
     loader L(origin);
-    json root;
+    tokenizer_json data;
     try {
-        root = json::parse(json_text);
+        data = read_tokenizer_json(json_text);
     } catch (const json::parse_error& e) {
         L.fail("not valid JSON: " + strip_json_prefix(e.what()));
+    } catch (const json::exception& e) {
+        L.fail("unexpected content: " + strip_json_prefix(e.what()));
+    } catch (const std::runtime_error& e) {
+        L.fail(e.what());
     }
+    const json& root = data.root;
     auto t = std::make_unique<tokenizer_impl>();
     t->origin = origin;
     try {
@@ -192,7 +186,7 @@ std::unique_ptr<tokenizer_impl> load_tokenizer_json(std::string_view json_text, 
             if (root.contains(key) && !root[key].is_null()) L.fail(std::string("\"") + key + "\" is not supported");
 
         std::vector<std::pair<std::string, int32_t>> vocab;
-        L.model(root["model"], *t, vocab);
+        L.model(root.at("model"), data, *t, vocab);
         L.normalizer(root.value("normalizer", json()), *t);
         bool byte_level = false;
         L.pre_tokenizer(root.value("pre_tokenizer", json()), *t, byte_level);
@@ -227,17 +221,14 @@ std::unique_ptr<tokenizer_impl> load_tokenizer_json(std::string_view json_text, 
         const size_t size = static_cast<size_t>(max_id + 1);
         t->token_texts.assign(size, std::string());
         t->special.assign(size, 0);
-        t->defined.assign(size, 0);
         std::unordered_map<std::string, int32_t> vocab_ids;
         vocab_ids.reserve(vocab.size());
         for (auto& [text, id] : vocab) {
             vocab_ids.emplace(text, id);
             t->token_texts[id] = text;
-            t->defined[id] = 1;
         }
         for (const auto& [text, id, special] : added) {
             t->token_texts[id] = text;
-            t->defined[id] = 1;
             t->special[id] = special ? 1 : 0;
             t->added.add(text, id);
         }
@@ -248,8 +239,6 @@ std::unique_ptr<tokenizer_impl> load_tokenizer_json(std::string_view json_text, 
             t->bytes_arena += token_bytes_of(t->token_texts[id]);
             t->bytes_offset[id + 1] = static_cast<uint32_t>(t->bytes_arena.size());
         }
-        t->id_of_text = vocab_ids;
-        for (const auto& [text, id, special] : added) t->id_of_text[text] = id;
 
         for (unsigned b = 0; b < 256; ++b) {
             std::string symbol;
@@ -262,9 +251,11 @@ std::unique_ptr<tokenizer_impl> load_tokenizer_json(std::string_view json_text, 
             }
             t->byte_id[b] = it->second;
         }
-        L.merges(root["model"].at("merges"), *t, vocab_ids);
+        L.merges(data, *t, vocab_ids);
         if (t->ignore_merges)
             for (const auto& [text, id] : vocab) t->id_of_bytes.emplace(token_bytes_of(text), id);
+        t->id_of_text = std::move(vocab_ids);
+        for (const auto& [text, id, special] : added) t->id_of_text[text] = id;
     } catch (const json::exception& e) {
         L.fail("unexpected content: " + strip_json_prefix(e.what()));
     }

@@ -334,6 +334,16 @@ private slots:
                                    << QStringLiteral("the pre-tokenizer regex does not compile at offset");
         QTest::newRow("merged with next") << QByteArray("{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"String\": \" \"}, \"behavior\": \"MergedWithNext\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}}")
                                           << QStringLiteral("Split behavior \"MergedWithNext\" is not supported");
+        QTest::newRow("vocab value") << QByteArray("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": \"x\"}, \"merges\": []}}")
+                                     << QStringLiteral("the vocab holds a string for \"a\" where an id (an integer) belongs");
+        QTest::newRow("merge format") << QByteArray("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"abc\"]}}")
+                                      << QStringLiteral("merge 0 \"abc\" is not two tokens separated by one space");
+        QTest::newRow("merge pair") << QByteArray("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [[\"a\"]]}}")
+                                    << QStringLiteral("merge 0 is not a pair of tokens");
+        QTest::newRow("no merges") << QByteArray("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}}}")
+                                   << QStringLiteral("the model's merges are missing");
+        QTest::newRow("vocab array") << QByteArray("{\"model\": {\"type\": \"BPE\", \"vocab\": [[\"a\", 0]], \"merges\": []}}")
+                                     << QStringLiteral("the model's vocab is missing or not a JSON object");
         QTest::newRow("missing bytes") << QByteArray("{\"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false}, \"decoder\": {\"type\": \"ByteLevel\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}")
                                        << QStringLiteral("the vocab has no token for byte 0x00");
     }
@@ -362,7 +372,13 @@ private slots:
         }
     }
 
+    void smallHandWrittenTokenizer_data() {
+        QTest::addColumn<bool>("pairs");
+        QTest::newRow("merges as \"a b\"") << false;
+        QTest::newRow("merges as [a, b]") << true;
+    }
     void smallHandWrittenTokenizer() {
+        QFETCH(bool, pairs);
         // A byte-level BPE written here: 256 byte symbols, then merges "a b" -> 256, "ab c" -> 257, "Ġ ab" -> 258,
         // GPT-2's regex (ByteLevel use_regex) and a prefix space. Expected ids follow from the merges by hand.
         QJsonObject vocab;
@@ -371,7 +387,10 @@ private slots:
         vocab.insert(QStringLiteral("abc"), 257);
         vocab.insert(QStringLiteral("\u0120ab"), 258);
         const QJsonObject model{{QStringLiteral("type"), QStringLiteral("BPE")}, {QStringLiteral("vocab"), vocab},
-            {QStringLiteral("merges"), QJsonArray{QStringLiteral("a b"), QStringLiteral("ab c"), QStringLiteral("\u0120 ab")}}};
+            {QStringLiteral("merges"), pairs ? QJsonArray{QJsonArray{QStringLiteral("a"), QStringLiteral("b")},
+                                                          QJsonArray{QStringLiteral("ab"), QStringLiteral("c")},
+                                                          QJsonArray{QStringLiteral("\u0120"), QStringLiteral("ab")}}
+                                             : QJsonArray{QStringLiteral("a b"), QStringLiteral("ab c"), QStringLiteral("\u0120 ab")}}};
         const QJsonObject root{
             {QStringLiteral("added_tokens"), QJsonArray{QJsonObject{{QStringLiteral("id"), 300}, {QStringLiteral("content"), QStringLiteral("<s>")},
                                                                     {QStringLiteral("special"), true}}}},
