@@ -84,7 +84,7 @@ main() {
         exec "$build/app/m1studio" --demo "$@"
       else
         say "no display (DISPLAY and WAYLAND_DISPLAY are unset): running the demo headless"
-        exec "$build/app/m1" demo "$@"
+        exec "$build/app/m1" demo --report "$build/demo-report.md" "$@"
       fi ;;
     test)
       cd "$build"

@@ -53,8 +53,7 @@ std::unique_ptr<EngineBackend> EngineBackend::open(const QString& modelDir, cons
     b->m_info.location = QDir(modelDir).absolutePath();
     b->m_info.backend = device;
     b->m_info.randomWeights = hasRandomWeights(dir);
-    b->m_info.name = QFileInfo(modelDir).fileName();
-    if (b->m_info.randomWeights) b->m_info.name += QStringLiteral(" (random weights)");
+    b->m_info.name = QFileInfo(QDir(modelDir).absolutePath()).fileName();
     return b;
 }
 

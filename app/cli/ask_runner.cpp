@@ -192,6 +192,7 @@ int run_ask_plan(const ask_plan& plan) {
             return fail("ask", e.what());
         }
     }
+    std::printf("sources: %zu read\n", sources.size());
     QList<ContextSource> contextSources;
     for (size_t i = 0; i < sources.size(); ++i) contextSources.append({&sources[i], bool(contract[i])});
 

@@ -1,17 +1,56 @@
+// m1 demo: the README's run command without a display. Runs a real `m1 ask` over the demo workspace with the demo
+// model (tiny, random weights, made on first use with `m1 make-model --preset tiny`) and writes a report.
+#include "app/cli/ask_runner.h"
 #include "app/cli/command.h"
 #include "app/core/Resources.h"
 #include "app/core/Workspace.h"
-#include "ingest/text/text_reader.h"
+
+#include <QDir>
+#include <QStandardPaths>
 
 #include <cstdio>
+#include <filesystem>
 
 namespace m1::cli {
 
+int run_make_model(const std::vector<std::string>& args);
+
+namespace {
+
+QString cacheDir() {
+    QString base = qEnvironmentVariable("XDG_CACHE_HOME");
+    if (base.isEmpty()) base = QDir::homePath() + QStringLiteral("/.cache");
+    return base + QStringLiteral("/m1studio");
+}
+
+// Makes the demo model once; a half-written folder from an interrupted run is never mistaken for a model because
+// the model is written beside its final name and renamed into place.
+bool ensureDemoModel(const std::string& dir) {
+    namespace fs = std::filesystem;
+    if (fs::exists(fs::path(dir) / "model.safetensors.index.json")) return true;
+    const std::string partial = dir + ".partial";
+    std::error_code ec;
+    fs::remove_all(partial, ec);
+    fs::create_directories(fs::path(dir).parent_path(), ec);
+    std::fprintf(stderr, "making the demo model (tiny, random weights) in %s\n", dir.c_str());
+    if (run_make_model({"--preset", "tiny", "--seed", "1", "--out", partial}) != 0) return false;
+    fs::remove_all(dir, ec);
+    fs::rename(partial, dir, ec);
+    if (ec) std::fprintf(stderr, "m1 demo: cannot move %s to %s (%s)\n", partial.c_str(), dir.c_str(), ec.message().c_str());
+    return !ec;
+}
+
+}  // namespace
+
 int run_demo(const std::vector<std::string>& args) {
-    arg_parser p("demo", "[--workspace FILE]",
-                 "Runs the demo workspace without a display: loads the workspace, reads every included source into "
-                 "anchored segments, and prints what it did. The desktop application shows the same workspace.");
-    p.option("--workspace", "FILE", "Workspace file to use instead of the bundled demo (resources/demo/workspace.json).");
+    arg_parser p("demo", "[--workspace FILE] [--model DIR] [--report FILE] [--max-tokens N]",
+                 "Runs the demo without a display: asks two questions about the demo workspace with the demo model "
+                 "(tiny, RANDOM WEIGHTS, so its answers are noise; it exercises the whole pipeline), streams the "
+                 "answers and writes a report. The desktop application shows the same workspace.");
+    p.option("--workspace", "FILE", "Workspace file to use instead of the bundled demo (resources/demo/workspace.json).")
+        .option("--model", "DIR", "Model directory to use instead of the demo model (made on first use).")
+        .option("--report", "FILE", "Where to write the report (default: ~/.cache/m1studio/demo-report.md).")
+        .option("--max-tokens", "N", "Output budget per question (default 48: the demo model's answers are noise).");
     if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
 
     const QString file = p.has("--workspace") ? QString::fromStdString(*p.value("--workspace"))
@@ -20,35 +59,20 @@ int run_demo(const std::vector<std::string>& args) {
     m1::app::Workspace workspace;
     QString error;
     if (!workspace.load(file, &error)) return fail("demo", error.toStdString());
-
     std::printf("M1 Studio demo (headless): workspace \"%s\" from %s\n", workspace.name().toUtf8().constData(),
                 file.toUtf8().constData());
-    int read = 0, failed = 0;
-    size_t segments = 0, bytes = 0;
-    for (const m1::app::WorkspaceSource& s : workspace.sources()) {
-        const std::string path = workspace.absolutePath(s).toStdString();
-        if (!s.included) {
-            std::printf("  skipped  %s (excluded)\n", s.path.toUtf8().constData());
-            continue;
-        }
-        try {
-            m1::ingest::source src = m1::ingest::read_text_file(path);
-            size_t source_bytes = 0;
-            for (const auto& seg : src.segments) source_bytes += seg.text.size();
-            const int lines = src.segments.empty() ? 0 : src.segments.back().where.line_end;
-            std::printf("  read     %-40s %s, %d lines, %zu segments, %zu bytes\n", s.path.toUtf8().constData(),
-                        m1::ingest::to_string(src.kind), lines, src.segments.size(), source_bytes);
-            segments += src.segments.size();
-            bytes += source_bytes;
-            ++read;
-        } catch (const m1::ingest::ingest_error& e) {
-            std::printf("  failed   %s: %s\n", s.path.toUtf8().constData(), e.what());
-            ++failed;
-        }
-    }
-    std::printf("sources: %d read, %d failed; %zu segments, %zu bytes\n", read, failed, segments, bytes);
-    std::printf("model: demo model (tiny, RANDOM WEIGHTS: its answers are noise, not analysis)\n");
-    return failed == 0 ? 0 : 1;
+
+    ask_plan plan;
+    for (const m1::app::WorkspaceSource& s : workspace.sources())
+        if (s.included) plan.sources.push_back(workspace.absolutePath(s).toStdString());
+    plan.model_dir = p.value_or("--model", (cacheDir() + QStringLiteral("/demo-model-tiny-seed1")).toStdString());
+    if (!p.has("--model") && !ensureDemoModel(plan.model_dir)) return fail("demo", "could not make the demo model");
+    plan.report = p.value_or("--report", (cacheDir() + QStringLiteral("/demo-report.md")).toStdString());
+    if (!p.int_value("--max-tokens", plan.max_tokens, 48)) return fail("demo", p.error());
+    plan.seed = 1;
+    plan.questions = {"Which clause limits the Supplier's liability, and to how much?",
+                      "How can either party end the agreement?"};
+    return run_ask_plan(plan);
 }
 
 }  // namespace m1::cli

@@ -26,14 +26,16 @@ int fail(const std::string& command, const std::string& message);
 // Engine-only commands (built in every configuration).
 int run_version(const std::vector<std::string>& args);
 int run_tokenize(const std::vector<std::string>& args);
-int run_chat_format(const std::vector<std::string>& args);
 int run_logits(const std::vector<std::string>& args);
+int run_chat_format(const std::vector<std::string>& args);
 int run_make_model(const std::vector<std::string>& args);
 int run_inspect(const std::vector<std::string>& args);
 
 #ifdef M1_WITH_APP
 // Commands that need the application core and the ingest readers.
 int run_demo(const std::vector<std::string>& args);
+int run_ask(const std::vector<std::string>& args);
+int run_report(const std::vector<std::string>& args);
 int run_ingest(const std::vector<std::string>& args);
 #endif
 

@@ -1,5 +1,6 @@
 // Drives the real m1 executable through QProcess.
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest>
 
 namespace {
@@ -66,11 +67,27 @@ private slots:
         QVERIFY(seen >= 2);
     }
 
-    void headlessDemoReadsTheWorkspace() {
-        const Run r = runM1({QStringLiteral("demo")});
-        QCOMPARE(r.code, 0);
-        QVERIFY2(r.out.contains(QStringLiteral("sources: 3 read, 0 failed")), qPrintable(r.out));
+    void headlessDemoAsksAndWritesAReport() {
+        QTemporaryDir cache;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_CACHE_HOME"), cache.path());  // the demo model is made on first use
+        const QString report = cache.filePath(QStringLiteral("report.md"));
+        const Run r = runM1({QStringLiteral("demo"), QStringLiteral("--report"), report, QStringLiteral("--max-tokens"),
+                             QStringLiteral("8")},
+                            env);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QStringLiteral("sources: 3 read")), qPrintable(r.out));
         QVERIFY(r.out.contains(QStringLiteral("RANDOM WEIGHTS")));
+        QVERIFY(r.out.contains(QStringLiteral("=== Question 2")));
+        QVERIFY(QFileInfo::exists(cache.filePath(QStringLiteral("m1studio/demo-model-tiny-seed1/config.json"))));
+        QFile f(report);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString md = QString::fromUtf8(f.readAll());
+        QVERIFY(md.contains(QStringLiteral("DEMO MODEL WITH RANDOM WEIGHTS")));
+        QVERIFY(md.contains(QStringLiteral("## Question 2")));
+        QVERIFY(md.contains(QStringLiteral("service-agreement.md")));
+        // The second question reused the prefilled sources.
+        QVERIFY2(md.contains(QStringLiteral("- Question 2: prefix reused")), qPrintable(md));
     }
 
     void demoWithBrokenWorkspaceFails() {
