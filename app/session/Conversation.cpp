@@ -101,7 +101,8 @@ QJsonObject Conversation::toJson() const {
                                  {"top_k", sampling.topK}, {"seed", QString::number(sampling.seed)},
                                  {"max_output_tokens", sampling.maxOutputTokens}}},
         {"sources", sourcesJson},
-        {"turns", turnsJson}};
+        {"turns", turnsJson},
+        {"workspace", workspace}};
 }
 
 bool Conversation::fromJson(const QJsonObject& json, QString* error) {
@@ -130,6 +131,7 @@ bool Conversation::fromJson(const QJsonObject& json, QString* error) {
     }
     Conversation c;
     c.title = json.value("title").toString();
+    c.workspace = json.value("workspace").toObject();
     c.systemPrompt = json.value("system_prompt").toString();
     const QJsonObject m = json.value("model").toObject();
     c.model = {m.value("name").toString(), m.value("location").toString(), m.value("backend").toString(),

@@ -65,6 +65,8 @@ public:
     SamplingSettings sampling;
     QList<SourceRecord> sources;
     QList<Turn> turns;
+    // The workspace the conversation was held over (Workspace::toJson), so that a session file brings back both.
+    QJsonObject workspace;
 
     QJsonObject toJson() const;
     // Fails (false, *error set) on anything that is not a complete conversation of a known version.

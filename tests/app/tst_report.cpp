@@ -5,6 +5,7 @@
 #include "ingest/text/text_reader.h"
 
 #include <QGuiApplication>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QStandardPaths>
@@ -38,6 +39,7 @@ class TestReport : public QObject {
         t.stats = {0.25, 31.5, 20, 480, 12, 30, 1.5};
         c.turns.append(t);
         c.turns.append(Turn{QStringLiteral("Follow-up?"), {}, QStringLiteral("Yes."), {}, {}});
+        c.workspace = QJsonObject{{"version", 1}, {"name", "W"}, {"sources", QJsonArray{QJsonObject{{"path", "a.pdf"}}}}};
         return c;
     }
 
@@ -75,6 +77,7 @@ private slots:
         Conversation loaded;
         QVERIFY2(loaded.load(session, &error), qPrintable(error));
         QCOMPARE(QJsonDocument(loaded.toJson()).toJson(), QJsonDocument(original.toJson()).toJson());
+        QCOMPARE(loaded.workspace.value(QStringLiteral("name")).toString(), QStringLiteral("W"));  // workspace + conversation
         for (const QString ext : {QStringLiteral("md"), QStringLiteral("html")}) {
             const QString a = dir.filePath(QStringLiteral("a.") + ext), b = dir.filePath(QStringLiteral("b.") + ext);
             QVERIFY2(ReportWriter::write(original, a, {}, &error), qPrintable(error));

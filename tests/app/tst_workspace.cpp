@@ -5,6 +5,7 @@
 #include <QtTest>
 
 using m1::app::Workspace;
+using m1::app::WorkspaceSource;
 
 class TestWorkspace : public QObject {
     Q_OBJECT
@@ -42,12 +43,54 @@ private slots:
         QVERIFY(!ws.sources()[1].included);
     }
 
+    void savesAndLoadsSourcesAndSettings() {
+        QTemporaryDir dir;
+        Workspace ws;
+        ws.setName(QStringLiteral("Contracts 2026"));
+        WorkspaceSource repo;
+        repo.path = QStringLiteral("code/repo");
+        repo.kind = QStringLiteral("git");
+        repo.ref = QStringLiteral("v1.0");
+        repo.include = {QStringLiteral("src/**")};
+        repo.exclude = {QStringLiteral("src/generated/**"), QStringLiteral("*.min.js")};
+        WorkspaceSource pdf;
+        pdf.path = QStringLiteral("msa.pdf");
+        pdf.contract = true;
+        pdf.included = false;
+        ws.sources() = {repo, pdf};
+        ws.settings().model = QStringLiteral("/models/MiniMax-M1-80k");
+        ws.settings().backend = QStringLiteral("cuda");
+        ws.settings().sampling.maxOutputTokens = 81920;
+        ws.settings().sampling.seed = 9007199254740993ull;  // not representable as a double
+        ws.settings().systemPreset = QStringLiteral("math");
+        QString error;
+        const QString file = dir.filePath(QStringLiteral("w.m1workspace"));
+        QVERIFY2(ws.save(file, &error), qPrintable(error));
+        Workspace back;
+        QVERIFY2(back.load(file, &error), qPrintable(error));
+        QCOMPARE(back.toJson(), ws.toJson());
+        QCOMPARE(back.name(), QStringLiteral("Contracts 2026"));
+        QCOMPARE(back.sources()[0].exclude.size(), 2);
+        QCOMPARE(back.sources()[0].ref, QStringLiteral("v1.0"));
+        QVERIFY(back.sources()[1].contract && !back.sources()[1].included);
+        QCOMPARE(back.settings().sampling.seed, 9007199254740993ull);
+        QCOMPARE(back.settings().sampling.maxOutputTokens, 81920);
+        QCOMPARE(back.absolutePath(back.sources()[0]), dir.filePath(QStringLiteral("code/repo")));
+        // Defaults: M1's recommended sampling.
+        Workspace fresh;
+        QCOMPARE(fresh.settings().sampling.temperature, 1.0);
+        QCOMPARE(fresh.settings().sampling.topP, 0.95);
+        QCOMPARE(fresh.settings().sampling.maxOutputTokens, 40960);
+    }
+
     void badFilesAreRefusedWithTheirName_data() {
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<QString>("expected");
         QTest::newRow("truncated JSON") << QByteArray("{\"sources\":[{\"path\":\"a") << QStringLiteral("not valid JSON");
         QTest::newRow("no sources") << QByteArray("{\"name\":\"x\"}") << QStringLiteral("\"sources\" array");
         QTest::newRow("source without path") << QByteArray("{\"sources\":[{}]}") << QStringLiteral("source 1");
+        QTest::newRow("future version") << QByteArray("{\"version\":2,\"sources\":[]}") << QStringLiteral("version 2 is not supported");
+        QTest::newRow("bad settings") << QByteArray("{\"sources\":[],\"settings\":{\"top_p\":1.5}}") << QStringLiteral("out of range");
     }
     void badFilesAreRefusedWithTheirName() {
         QFETCH(QByteArray, content);
