@@ -2,7 +2,7 @@
 // Run through tests/bench/ingest/run_bench.sh, which also times pdftotext on the same PDF; numbers go to
 // tests/bench/RESULTS.md.
 //
-//   m1_bench_ingest --pdf FILE --repo DIR --tokenizer FILE [--threads N]
+//   m1_bench_ingest --pdf FILE [--pdf FILE...] --repo DIR --tokenizer FILE [--threads N]
 #include "engine/tokenizer/tokenizer.h"
 #include "ingest/core/run_control.h"
 #include "ingest/git/git_reader.h"
@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace m1::ingest;
 
@@ -26,31 +27,35 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string pdf, repo, tokenizer_path;
+    std::vector<std::string> pdfs;
+    std::string repo, tokenizer_path;
     unsigned threads = std::thread::hardware_concurrency();
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--pdf")) pdf = argv[i + 1];
+        if (!std::strcmp(argv[i], "--pdf")) pdfs.push_back(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--repo")) repo = argv[i + 1];
         else if (!std::strcmp(argv[i], "--tokenizer")) tokenizer_path = argv[i + 1];
         else if (!std::strcmp(argv[i], "--threads")) threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
     }
-    if (pdf.empty() || repo.empty() || tokenizer_path.empty()) {
-        std::fprintf(stderr, "usage: m1_bench_ingest --pdf FILE --repo DIR --tokenizer FILE [--threads N]\n");
+    if (pdfs.empty() || repo.empty() || tokenizer_path.empty()) {
+        std::fprintf(stderr, "usage: m1_bench_ingest --pdf FILE [--pdf FILE...] --repo DIR --tokenizer FILE [--threads N]\n");
         return 2;
     }
     try {
         const auto tok = m1::tokenizer::load(tokenizer_path);
         const token_counter count = [&](std::string_view t) { return tok->count(t); };
-        for (bool boxes : {false, true}) {
-            for (unsigned t : {1u, threads}) {
-                pdf_options po;
-                po.run.threads = t;
-                po.word_boxes = boxes;
-                auto t0 = std::chrono::steady_clock::now();
-                const source doc = read_pdf(pdf, po);
-                const double s = seconds_since(t0);
-                std::printf("pdf   threads=%-2u %zu pages in %.3f s: %.0f pages/s (%s)\n", t, doc.pages.size(), s,
-                            doc.pages.size() / s, boxes ? "text + word boxes" : "text only");
+        for (const std::string& pdf : pdfs) {
+            std::printf("%s\n", pdf.c_str());
+            for (bool boxes : {false, true}) {
+                for (unsigned t : {1u, threads}) {
+                    pdf_options po;
+                    po.run.threads = t;
+                    po.word_boxes = boxes;
+                    auto t0 = std::chrono::steady_clock::now();
+                    const source doc = read_pdf(pdf, po);
+                    const double s = seconds_since(t0);
+                    std::printf("pdf   threads=%-2u %zu pages in %.3f s: %.0f pages/s (%s)\n", t, doc.pages.size(),
+                                s, doc.pages.size() / s, boxes ? "text + word boxes" : "text only");
+                }
             }
         }
         for (unsigned t : {1u, threads}) {
