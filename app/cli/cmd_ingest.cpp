@@ -124,9 +124,9 @@ int run_ingest(const std::vector<std::string>& args) {
     p.positionals("PATH", "Files (.pdf, .docx, anything else as UTF-8 text), folders, repositories or git URLs.")
         .option("--tokenizer", "FILE", "The model's tokenizer.json (default: the M1_TOKENIZER environment variable).")
         .option("--ref", "R", "Branch, tag or commit of repositories to read (default HEAD).")
-        .option("--include", "G", "Read only repository files matching this glob (may be repeated); it also "
+        .option("--include", "G", "Read only the files of repositories and folders that match this glob; it also "
                                   "overrides the vendored/lockfile/minified defaults for what it names.", true)
-        .option("--exclude", "G", "Leave out repository files matching this glob (may be repeated).", true)
+        .option("--exclude", "G", "Leave out the files of repositories and folders that match this glob.", true)
         .flag("--worktree", "Read repositories' working folders (.gitignore honoured) instead of the ref's tree.")
         .option("--history", "N", "Commits in each repository's history source (default 20; 0 for none).")
         .option("--cache", "DIR", "Where git URLs are cloned (default ~/.cache/m1studio/repos).")

@@ -222,7 +222,8 @@ git_sources read_git(const std::string& location, const git_options& options) {
     source& src = out.files;
     src.kind = source_kind::git;
     src.path = location;
-    src.title = display_name(location);
+    // "." or "../x/" name no repository; the absolute, normalised path does.
+    src.title = display_name(remote ? location : fs::absolute(location).lexically_normal().string());
     src.commit = hash;
 
     std::vector<file_job> jobs;
