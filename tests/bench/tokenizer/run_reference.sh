@@ -15,6 +15,9 @@ corpus=tests/reference/tokenizer/corpus
   python3 -c 'import tokenizers; print("tokenizers", tokenizers.__version__)'; } > "$OUT/machine.txt" 2>&1
 
 python3 tests/reference/tokenizer/make_golden.py "$tok" "$corpus" "$OUT/golden"
+# Reproducible? Compare with the committed goldens (the tarball comes back either way).
+if diff -r "$OUT/golden" tests/reference/tokenizer/golden >/dev/null; then echo "golden: identical to the committed files"
+else echo "golden: DIFFERS from the committed files"; fi | tee -a "$OUT/machine.txt"
 tar -C "$OUT/golden" -czf "$OUT/golden.tar.gz" . && rm -rf "$OUT/golden"
 
 export RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false
