@@ -252,7 +252,7 @@ archive_ptr open_archive(const std::string& path) {
     zip_t* z = zip_open(path.c_str(), ZIP_RDONLY, &err);
     if (!z) {
         if (err == ZIP_ER_NOZIP || err == ZIP_ER_INCONS)
-            throw ingest_error(path + ": not a DOCX file (not a zip archive)");
+            throw ingest_error(path + ": not a DOCX file (not a zip archive, or a damaged one)");
         zip_error_t ze;
         zip_error_init_with_code(&ze, err);
         const std::string why = zip_error_strerror(&ze);

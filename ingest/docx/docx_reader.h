@@ -19,7 +19,7 @@
 namespace m1::ingest {
 
 // The paragraphs of a DOCX as the clause segmenter sees them (exposed for tests).
-// Throws ingest_error naming the file: cannot be opened, not a zip archive ("not a DOCX"), no word/document.xml,
+// Throws ingest_error naming the file: cannot be opened, not a (sound) zip archive ("not a DOCX"), no word/document.xml,
 // XML that does not parse (with the part and offset).
 std::vector<contract_paragraph> read_docx_paragraphs(const std::string& path);
 

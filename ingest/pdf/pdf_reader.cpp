@@ -86,6 +86,7 @@ void resolve_outline_pages(std::vector<outline_entry>& outline, const std::vecto
 }
 
 struct page_result {
+    bool damaged = false;
     page_info info;
     std::string text;
     std::vector<box> boxes;
@@ -95,7 +96,10 @@ page_result read_page(const poppler::document& doc, int index, const std::string
     page_result r;
     r.info.number = index + 1;
     page_ptr page(doc.create_page(index));
-    if (!page) throw ingest_error(path + ": page " + std::to_string(index + 1) + " cannot be read (damaged file)");
+    if (!page) {  // one damaged page must not cost the others: it is reported like a page without text
+        r.damaged = true;
+        return r;
+    }
     const poppler::rectf rect = page->page_rect(poppler::crop_box);
     r.info.width = rect.width();
     r.info.height = rect.height();
@@ -183,11 +187,12 @@ source read_pdf(const std::string& path, const pdf_options& options) {
     state.throw_if_cancelled(path);
 
     std::vector<std::string> texts;
-    std::vector<int> no_text;
+    std::vector<int> no_text, damaged;
     for (page_result& p : pages) {
         src.pages.push_back(p.info);
         texts.push_back(p.text);
-        if (!p.info.has_text_layer && !p.info.ocr) no_text.push_back(p.info.number);
+        if (p.damaged) damaged.push_back(p.info.number);
+        else if (!p.info.has_text_layer && !p.info.ocr) no_text.push_back(p.info.number);
         if (p.text.empty()) continue;
         segment s;
         s.where.page = p.info.number;
@@ -195,13 +200,19 @@ source read_pdf(const std::string& path, const pdf_options& options) {
         s.text = std::move(p.text);
         src.segments.push_back(std::move(s));
     }
+    if (damaged.size() == pages.size()) throw ingest_error(path + ": damaged PDF (no page can be read)");
     resolve_outline_pages(src.outline, texts);
-    if (!no_text.empty()) {
-        std::string list;
-        for (int n : no_text) list += (list.empty() ? "" : ", ") + std::to_string(n);
-        src.warnings.push_back(std::to_string(no_text.size()) + " page(s) without a text layer (" + list +
+    auto list = [](const std::vector<int>& numbers) {
+        std::string out;
+        for (int n : numbers) out += (out.empty() ? "" : ", ") + std::to_string(n);
+        return out;
+    };
+    if (!no_text.empty())
+        src.warnings.push_back(std::to_string(no_text.size()) + " page(s) without a text layer (" + list(no_text) +
                                "); pass --ocr to read them with Tesseract");
-    }
+    if (!damaged.empty())
+        src.warnings.push_back(std::to_string(damaged.size()) + " damaged page(s) could not be read (" +
+                               list(damaged) + ")");
     return src;
 }
 

@@ -186,7 +186,7 @@ private slots:
         QTest::newRow("encrypted") << fixture("pdf/encrypted.pdf") << QStringLiteral(": encrypted; pass --password");
         QTest::newRow("truncated") << fixture("pdf/truncated.pdf") << QStringLiteral(": damaged or truncated PDF");
         QTest::newRow("empty pdf") << fixture("pdf/empty.pdf") << QStringLiteral(": empty file, not a PDF");
-        QTest::newRow("docx not zip") << fixture("docx/notazip.docx") << QStringLiteral(": not a DOCX file (not a zip archive)");
+        QTest::newRow("docx not zip") << fixture("docx/notazip.docx") << QStringLiteral(": not a DOCX file (not a zip archive");
         QTest::newRow("missing") << QStringLiteral("/nonexistent/file.txt") << QStringLiteral(": cannot open the file");
         QTest::newRow("missing docx") << QStringLiteral("/nonexistent/c.docx") << QStringLiteral(": cannot open the file");
     }

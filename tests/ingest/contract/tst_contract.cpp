@@ -140,7 +140,7 @@ private slots:
     void badDocxFailsNamingTheFile_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("problem");
-        QTest::newRow("not a zip") << fixture("docx/notazip.docx") << QStringLiteral(": not a DOCX file (not a zip archive)");
+        QTest::newRow("not a zip") << fixture("docx/notazip.docx") << QStringLiteral(": not a DOCX file (not a zip archive");
         QTest::newRow("no document") << fixture("docx/nodocument.docx")
                                      << QStringLiteral(": not a DOCX file (no word/document.xml in the archive)");
         QTest::newRow("missing") << QStringLiteral("/nonexistent/c.docx") << QStringLiteral(": cannot open the file");

@@ -4,6 +4,7 @@
 
 #include <QFile>
 #include <QProcess>
+#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -208,6 +209,40 @@ private slots:
         QFETCH(QString, problem);
         const QString msg = errorOf(file);
         QVERIFY2(msg.startsWith(file + problem), qPrintable(msg));
+    }
+
+    // Damaged copies of report.pdf (fixed seed): each is either read, possibly with warnings, or refused with a
+    // message naming the file; none crashes.
+    void damagedFilesNeverCrash() {
+        QFile f(fixture("report.pdf"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray data = f.readAll();
+        QTemporaryDir dir;
+        QRandomGenerator rng(20261130);
+        int read = 0, refused = 0;
+        for (int i = 0; i < 40; ++i) {
+            QByteArray bytes = data;
+            if (i % 2 == 0) {
+                bytes.truncate(int(rng.bounded(data.size())));
+            } else {
+                for (int k = 0; k < 20; ++k) bytes[int(rng.bounded(bytes.size()))] = char(rng.bounded(256));
+            }
+            const QString file = dir.filePath(QStringLiteral("damaged%1.pdf").arg(i));
+            QFile out(file);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(bytes);
+            out.close();
+            try {
+                const source src = read_pdf(file.toStdString());
+                QVERIFY(!src.pages.empty());
+                ++read;
+            } catch (const ingest_error& e) {
+                QVERIFY2(QString::fromUtf8(e.what()).startsWith(file + QStringLiteral(": ")), e.what());
+                ++refused;
+            }
+        }
+        QCOMPARE(read + refused, 40);
+        QVERIFY(refused > 0);
     }
 
     void progressReportsEveryPageAndCancels() {
