@@ -37,6 +37,7 @@ struct ingest_cancelled : ingest_error {
 };
 
 // The shared state of one run: counts finished items, forwards progress, remembers cancellation. Thread-safe.
+// Borrows `options`, which must outlive it.
 class run_state {
 public:
     run_state(const run_options& options, size_t total) : m_options(options), m_total(total) {}

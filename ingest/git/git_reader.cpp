@@ -97,8 +97,7 @@ commit_ptr resolve(git_repository* repo, const std::string& ref, const std::stri
 
 bool is_vendored_folder(const file_filter& filter, const std::string& folder) {
     // A vendored folder is skipped as a whole, unless include patterns could reach into it.
-    return filter.include.empty() && !path_exclusion(filter, folder + "/x").empty() &&
-           path_exclusion(filter, folder + "/x") == "vendored";
+    return filter.include.empty() && path_exclusion(filter, folder + "/x") == "vendored";
 }
 
 struct walk_state {
