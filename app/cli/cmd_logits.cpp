@@ -1,6 +1,9 @@
 // m1 logits: the raw logits of a token sequence, for comparing backends and prefill strategies number for number.
 #include "app/cli/command.h"
 #include "engine/cpu/cpu_backend.h"
+#ifdef M1_WITH_CUDA_BACKEND
+#include "engine/cuda/cuda_backend.h"
+#endif
 #include "engine/model/checkpoint.h"
 #include "engine/model/session.h"
 
@@ -78,7 +81,10 @@ int run_logits(const std::vector<std::string>& args) {
         std::fprintf(stderr, "m1: --prefill-chunk expects a positive number of tokens\n");
         return 2;
     }
-    if (backend_name == "cuda") return fail("logits", "the cuda backend is not built yet (use --backend cpu)");
+#ifndef M1_WITH_CUDA_BACKEND
+    if (backend_name == "cuda")
+        return fail("logits", "this m1 was built without CUDA (configure with -DM1_ENABLE_CUDA=ON; use --backend cpu)");
+#endif
 
     try {
         const std::vector<int32_t> ids = read_ids(*p.value("--ids"));
@@ -86,10 +92,15 @@ int run_logits(const std::vector<std::string>& args) {
         if (decode_from > n)
             return fail("logits", "--decode-from " + std::to_string(decode_from) + " is past the " + std::to_string(n) +
                                       " ids in " + *p.value("--ids"));
-        std::unique_ptr<cpu::cpu_backend> be;
+        std::unique_ptr<backend> be;
         {
             std::unique_ptr<checkpoint> ck = checkpoint::open(*p.value("--model"));
-            be = std::make_unique<cpu::cpu_backend>(*ck, cpu::cpu_options{static_cast<int>(threads)});
+#ifdef M1_WITH_CUDA_BACKEND
+            if (backend_name == "cuda")
+                be = std::make_unique<cuda::cuda_backend>(*ck);
+            else
+#endif
+                be = std::make_unique<cpu::cpu_backend>(*ck, cpu::cpu_options{static_cast<int>(threads)});
         }
         const int64_t vocab = be->config().vocab_size;
         session s(*be, valid_vocab);

@@ -1,0 +1,363 @@
+#include "engine/cuda/cuda_backend.h"
+
+#include "engine/cuda/cuda_attention.cuh"
+#include "engine/cuda/cuda_gemm.h"
+#include "engine/cuda/cuda_lightning.cuh"
+#include "engine/cuda/cuda_ops.cuh"
+#include "engine/model/forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace m1::cuda {
+
+namespace tn = tensor_names;
+
+struct cuda_backend::layer {
+    layer_kind kind = layer_kind::lightning;
+    device_buffer<float> input_norm, post_norm, out_norm;  // (H), (H), (D) lightning only
+    device_buffer<bf16> proj;  // lightning: qkv (3D, H); softmax: [q; k; v] stacked (D + 2KV, H)
+    device_buffer<bf16> gate;  // (D, H) lightning only
+    device_buffer<bf16> out;   // (H, D) out_proj or o_proj
+    device_buffer<float> router;  // (E, H)
+    device_buffer<bf16> w13;      // (E, 2I, H)
+    device_buffer<bf16> w2;       // (E, H, I)
+    device_buffer<float> pw;      // (nh, block + 1) lightning decay table
+};
+
+struct cuda_backend::workspace {
+    device_buffer<int32_t> ids;
+    device_buffer<float> x, h, b, g, m, proj, o, gate, scratch, logits;
+    device_buffer<bf16> h16, g16, o16;
+    moe_workspace moe;
+};
+
+namespace {
+
+void upload_f32(device_buffer<float>& dst, const checkpoint& ck, const std::string& name) {
+    dst.upload(to_float(ck.tensor(name)));
+}
+
+// Uploads a tensor as bf16 into dst at element offset (dst already reserved).
+void upload_into(device_buffer<bf16>& dst, size_t offset, const checkpoint& ck, const std::string& name) {
+    const std::vector<float> v = to_float(ck.tensor(name));
+    upload_bf16(dst, v.data(), v.size(), offset);
+}
+
+size_t numel(const checkpoint& ck, const std::string& name) {
+    return size_t(ck.tensor(name).numel());
+}
+
+}  // namespace
+
+cuda_backend::cuda_backend(const checkpoint& ck, cuda_options options)
+    : m_config(ck.config()), m_options(options) {
+    const model_config& c = m_config;
+    const int64_t block = std::max<int64_t>(1, c.lightning_block);
+    m_options.max_chunk = std::max<int64_t>(block, m_options.max_chunk / block * block);
+    if (m_options.context <= 0) m_options.context = std::min<int64_t>(c.max_position_embeddings, 131072);
+    check(cudaSetDevice(m_options.device), "cudaSetDevice");
+    m_plan = plan_memory(c, m_options.context, m_options.max_chunk);
+    size_t free_bytes = 0, total_bytes = 0;
+    check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
+    check_plan_fits(m_plan, free_bytes, ck.dir());
+    ck.validate();  // every tensor present with the config's shape (after the plan: config-only dirs are refused by it)
+
+    m_stream = std::make_unique<cuda_stream>();
+    m_blas = std::make_unique<cublas_handle>(m_stream->get());
+    m_ws = std::make_unique<workspace>();
+
+    const int64_t H = c.hidden_size, D = c.attn_dim(), KV = c.kv_dim(), E = c.num_experts, I = c.intermediate_size;
+    m_embed.reserve(size_t(c.vocab_size * H));
+    upload_into(m_embed, 0, ck, tn::embed_tokens);
+    upload_f32(m_lm_head, ck, c.tie_word_embeddings ? tn::embed_tokens : tn::lm_head);
+    upload_f32(m_final_norm, ck, tn::final_norm);
+    m_inv_freq.upload(rope_inv_freq(c));
+
+    m_layers.resize(size_t(c.num_layers));
+    for (int64_t l = 0; l < c.num_layers; ++l) {
+        layer& w = m_layers[size_t(l)];
+        w.kind = c.kind(l);
+        upload_f32(w.input_norm, ck, tn::layer(l, "input_layernorm.weight"));
+        upload_f32(w.post_norm, ck, tn::layer(l, "post_attention_layernorm.weight"));
+        if (w.kind == layer_kind::lightning) {
+            w.proj.reserve(size_t(3 * D * H));
+            upload_into(w.proj, 0, ck, tn::layer(l, "self_attn.qkv_proj.weight"));
+            w.gate.reserve(size_t(D * H));
+            upload_into(w.gate, 0, ck, tn::layer(l, "self_attn.output_gate.weight"));
+            upload_f32(w.out_norm, ck, tn::layer(l, "self_attn.norm.weight"));
+            w.out.reserve(size_t(H * D));
+            upload_into(w.out, 0, ck, tn::layer(l, "self_attn.out_proj.weight"));
+            w.pw.upload(lightning_decay_table(lightning_slopes(c, l), block));
+        } else {
+            w.proj.reserve(size_t((D + 2 * KV) * H));
+            upload_into(w.proj, 0, ck, tn::layer(l, "self_attn.q_proj.weight"));
+            upload_into(w.proj, size_t(D * H), ck, tn::layer(l, "self_attn.k_proj.weight"));
+            upload_into(w.proj, size_t((D + KV) * H), ck, tn::layer(l, "self_attn.v_proj.weight"));
+            w.out.reserve(size_t(H * D));
+            upload_into(w.out, 0, ck, tn::layer(l, "self_attn.o_proj.weight"));
+        }
+        upload_f32(w.router, ck, tn::layer(l, "block_sparse_moe.gate.weight"));
+        w.w13.reserve(size_t(E * 2 * I * H));
+        w.w2.reserve(size_t(E * H * I));
+        for (int64_t e = 0; e < E; ++e) {
+            upload_into(w.w13, size_t(e * 2 * I * H), ck, tn::expert(l, e, "w1"));
+            upload_into(w.w13, size_t(e * 2 * I * H + I * H), ck, tn::expert(l, e, "w3"));
+            upload_into(w.w2, size_t(e * H * I), ck, tn::expert(l, e, "w2"));
+        }
+        if (numel(ck, tn::layer(l, "block_sparse_moe.gate.weight")) != size_t(E * H))
+            throw checkpoint_error(ck.dir() + ": router of layer " + std::to_string(l) + " has the wrong size");
+    }
+}
+
+cuda_backend::~cuda_backend() = default;
+
+std::unique_ptr<backend_state> cuda_backend::new_state() const {
+    const model_config& c = m_config;
+    auto s = std::make_unique<cuda_state>();
+    s->owner = this;
+    s->kv_width = c.kv_dim();
+    s->lightning.resize(size_t(c.num_layers));
+    s->cache.resize(size_t(c.num_layers));
+    const size_t floats = size_t(c.num_heads * c.head_dim * c.head_dim);
+    for (int64_t l = 0; l < c.num_layers; ++l)
+        if (c.kind(l) == layer_kind::lightning) {
+            s->lightning[size_t(l)].reserve(floats);
+            check(cudaMemset(s->lightning[size_t(l)].data(), 0, floats * sizeof(float)), "zero lightning state");
+        }
+    // The backend's stream does not wait for the legacy default stream: finish these copies before any use.
+    check(cudaDeviceSynchronize(), "new state");
+    return s;
+}
+
+std::unique_ptr<backend_state> cuda_state::clone() const {
+    auto s = std::make_unique<cuda_state>();
+    s->owner = owner;
+    s->pos = pos;
+    s->kv_width = kv_width;
+    s->lightning.resize(lightning.size());
+    s->cache.resize(cache.size());
+    for (size_t l = 0; l < lightning.size(); ++l)
+        if (lightning[l].size()) {
+            s->lightning[l].reserve(lightning[l].size());
+            check(cudaMemcpy(s->lightning[l].data(), lightning[l].data(), lightning[l].bytes(),
+                             cudaMemcpyDeviceToDevice),
+                  "clone lightning state");
+        }
+    for (size_t l = 0; l < cache.size(); ++l)
+        if (cache[l].capacity > 0) {
+            const size_t elems = size_t(std::max<int64_t>(pos, 1) * kv_width);
+            s->cache[l].k.reserve(elems);
+            s->cache[l].v.reserve(elems);
+            s->cache[l].capacity = std::max<int64_t>(pos, 1);
+            check(cudaMemcpy(s->cache[l].k.data(), cache[l].k.data(), size_t(pos * kv_width) * 2,
+                             cudaMemcpyDeviceToDevice),
+                  "clone KV cache");
+            check(cudaMemcpy(s->cache[l].v.data(), cache[l].v.data(), size_t(pos * kv_width) * 2,
+                             cudaMemcpyDeviceToDevice),
+                  "clone KV cache");
+        }
+    check(cudaDeviceSynchronize(), "clone state");
+    return s;
+}
+
+size_t cuda_state::bytes() const {
+    size_t n = 0;
+    for (const auto& s : lightning) n += s.bytes();
+    for (const auto& c : cache) n += c.k.bytes() + c.v.bytes();
+    return n;
+}
+
+void cuda_backend::grow_cache(cuda_state& st, int64_t tokens) const {
+    for (int64_t l = 0; l < m_config.num_layers; ++l) {
+        if (m_config.kind(l) != layer_kind::softmax) continue;
+        cuda_state::kv& c = st.cache[size_t(l)];
+        if (c.capacity >= tokens) continue;
+        const int64_t cap = std::max<int64_t>({tokens, 2 * c.capacity, 1024});
+        device_buffer<bf16> k(size_t(cap * st.kv_width)), v(size_t(cap * st.kv_width));
+        if (st.pos > 0) {
+            check(cudaMemcpy(k.data(), c.k.data(), size_t(st.pos * st.kv_width) * 2, cudaMemcpyDeviceToDevice),
+                  "grow KV cache");
+            check(cudaMemcpy(v.data(), c.v.data(), size_t(st.pos * st.kv_width) * 2, cudaMemcpyDeviceToDevice),
+                  "grow KV cache");
+        }
+        c.k = std::move(k);
+        c.v = std::move(v);
+        c.capacity = cap;
+    }
+    check(cudaDeviceSynchronize(), "grow KV cache");
+}
+
+void cuda_backend::forward(backend_state& state_base, std::span<const int32_t> ids, logits_rows rows, float* logits) {
+    auto* st = dynamic_cast<cuda_state*>(&state_base);
+    if (!st || st->owner != this) throw std::invalid_argument("cuda backend: the state belongs to another backend");
+    const int64_t n = int64_t(ids.size()), V = m_config.vocab_size;
+    for (int32_t id : ids)
+        if (id < 0 || id >= V)
+            throw std::invalid_argument("cuda backend: token id " + std::to_string(id) +
+                                        " is outside the vocabulary [0, " + std::to_string(V) + ")");
+    if (n == 0) return;
+    std::lock_guard<std::mutex> lock(m_mutex);
+    check(cudaSetDevice(m_options.device), "cudaSetDevice");
+    grow_cache(*st, st->pos + n);
+    for (int64_t done = 0; done < n;) {
+        const int64_t m = std::min(m_options.max_chunk, n - done);
+        const bool last = done + m == n;
+        if (rows == logits_rows::all)
+            forward_chunk(*st, ids.data() + done, m, true, 0, logits + done * V);
+        else if (rows == logits_rows::last && last)
+            forward_chunk(*st, ids.data() + done, m, true, m - 1, logits);
+        else
+            forward_chunk(*st, ids.data() + done, m, false, 0, nullptr);
+        done += m;
+    }
+}
+
+void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, bool want_logits, int64_t first_row,
+                                 float* logits) {
+    const model_config& c = m_config;
+    const int64_t H = c.hidden_size, D = c.attn_dim(), KV = c.kv_dim(), V = c.vocab_size;
+    const int64_t nh = c.num_heads, d = c.head_dim, block = std::max<int64_t>(1, c.lightning_block);
+    const int64_t proj_w = std::max(3 * D, D + 2 * KV);
+    cudaStream_t s = m_stream->get();
+    cublasHandle_t blas = m_blas->get();
+    workspace& ws = *m_ws;
+    const size_t nH = size_t(n * H), nD = size_t(n * D);
+    ws.ids.reserve(size_t(n));
+    for (auto* b : {&ws.x, &ws.h, &ws.b, &ws.g, &ws.m}) b->reserve(nH);
+    ws.h16.reserve(nH);
+    ws.g16.reserve(nH);
+    ws.proj.reserve(size_t(n * proj_w));
+    ws.o.reserve(nD);
+    ws.gate.reserve(nD);
+    ws.o16.reserve(nD);
+    ws.scratch.reserve(size_t(lightning_scratch_floats(n, nh, d, block)));
+
+    check(cudaMemcpyAsync(ws.ids.data(), ids, size_t(n) * 4, cudaMemcpyHostToDevice, s), "upload ids");
+    check(launch_embed({ws.ids.data(), m_embed.data(), n, H, ws.x.data()}, s), "embedding kernel");
+
+    for (int64_t l = 0; l < c.num_layers; ++l) {
+        const layer& w = m_layers[size_t(l)];
+        rmsnorm_params in{};
+        if (l == 0) {
+            in.res = ws.x.data();
+        } else {  // the previous layer's residual α_mlp·g + β_mlp·m, fused into this layer's input norm
+            in.res = ws.g.data();
+            in.branch = ws.m.data();
+            in.alpha = float(c.mlp_alpha);
+            in.beta = float(c.mlp_beta);
+        }
+        in.w = w.input_norm.data();
+        in.n = n;
+        in.dim = H;
+        in.eps = float(c.rms_norm_eps);
+        in.y = ws.h.data();
+        in.y_bf16 = ws.h16.data();
+        check(launch_rmsnorm(in, s), "input RMSNorm kernel");
+
+        if (w.kind == layer_kind::lightning) {
+            linear_bf16(blas, ws.h16.data(), n, H, w.proj.data(), 3 * D, ws.proj.data());
+            check(launch_silu(ws.proj.data(), n * 3 * D, s), "SiLU kernel");
+            lightning_params lp{};
+            lp.q = ws.proj.data();
+            lp.k = ws.proj.data() + d;
+            lp.v = ws.proj.data() + 2 * d;
+            lp.ld = 3 * D;
+            lp.head_stride = 3 * d;
+            lp.n = n;
+            lp.n_heads = nh;
+            lp.d = d;
+            lp.block = block;
+            lp.pw = w.pw.data();
+            lp.state = st.lightning[size_t(l)].data();
+            lp.o = ws.o.data();
+            lp.ldo = D;
+            lp.scratch = ws.scratch.data();
+            check(n == 1 ? launch_lightning_decode(lp, s) : launch_lightning_prefill(lp, s), "lightning kernel");
+            rmsnorm_params on{};
+            on.res = ws.o.data();
+            on.w = w.out_norm.data();
+            on.n = n;
+            on.dim = D;
+            on.eps = float(c.lightning_norm_eps);
+            on.y = ws.o.data();
+            check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
+            linear_bf16(blas, ws.h16.data(), n, H, w.gate.data(), D, ws.gate.data());
+            check(launch_gate(ws.o.data(), ws.gate.data(), ws.o16.data(), n * D, s), "output gate kernel");
+        } else {
+            linear_bf16(blas, ws.h16.data(), n, H, w.proj.data(), D + 2 * KV, ws.proj.data());
+            cuda_state::kv& cache = st.cache[size_t(l)];
+            rope_cache_params rp{};
+            rp.q = ws.proj.data();
+            rp.ld_q = D + 2 * KV;
+            rp.k = ws.proj.data() + D;
+            rp.v = ws.proj.data() + D + KV;
+            rp.ld_kv = D + 2 * KV;
+            rp.n = n;
+            rp.n_heads = nh;
+            rp.n_kv_heads = c.num_kv_heads;
+            rp.d = d;
+            rp.rotary_dim = c.rotary_dim;
+            rp.pos0 = st.pos;
+            rp.inv_freq = m_inv_freq.data();
+            rp.k_cache = cache.k.data();
+            rp.v_cache = cache.v.data();
+            check(launch_rope_cache(rp, s), "RoPE kernel");
+            attention_params ap{};
+            ap.q = ws.proj.data();
+            ap.ld_q = D + 2 * KV;
+            ap.k_cache = cache.k.data();
+            ap.v_cache = cache.v.data();
+            ap.n = n;
+            ap.n_heads = nh;
+            ap.n_kv_heads = c.num_kv_heads;
+            ap.d = d;
+            ap.pos0 = st.pos;
+            ap.scale = float(1.0 / std::sqrt(double(d)));
+            ap.o = ws.o16.data();
+            check(launch_attention(ap, s), "attention kernel");
+        }
+        linear_bf16(blas, ws.o16.data(), n, D, w.out.data(), H, ws.b.data());
+
+        rmsnorm_params post{};
+        post.res = ws.h.data();
+        post.branch = ws.b.data();
+        post.alpha = float(c.attn_alpha(l));
+        post.beta = float(c.attn_beta(l));
+        post.w = w.post_norm.data();
+        post.n = n;
+        post.dim = H;
+        post.eps = float(c.rms_norm_eps);
+        post.y = ws.g.data();
+        post.y_bf16 = ws.g16.data();
+        check(launch_rmsnorm(post, s), "post-attention RMSNorm kernel");
+
+        moe_weights mw{w.router.data(), w.w13.data(), w.w2.data(), H, c.num_experts, c.experts_per_token,
+                       c.intermediate_size};
+        moe_forward(blas, s, mw, ws.g.data(), ws.g16.data(), n, ws.m.data(), ws.moe);
+    }
+    st.pos += n;
+
+    if (want_logits) {
+        const int64_t count = n - first_row;
+        ws.logits.reserve(size_t(count * V));
+        rmsnorm_params fin{};
+        fin.res = ws.g.data() + first_row * H;
+        fin.branch = ws.m.data() + first_row * H;
+        fin.alpha = float(c.mlp_alpha);
+        fin.beta = float(c.mlp_beta);
+        fin.w = m_final_norm.data();
+        fin.n = count;
+        fin.dim = H;
+        fin.eps = float(c.rms_norm_eps);
+        fin.y = ws.h.data();
+        check(launch_rmsnorm(fin, s), "final RMSNorm kernel");
+        linear_f32(blas, ws.h.data(), count, H, m_lm_head.data(), V, ws.logits.data());
+        check(cudaMemcpyAsync(logits, ws.logits.data(), size_t(count * V) * 4, cudaMemcpyDeviceToHost, s),
+              "download logits");
+    }
+    m_stream->sync();
+}
+
+}  // namespace m1::cuda

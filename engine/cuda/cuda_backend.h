@@ -1,0 +1,91 @@
+// The CUDA backend on one GPU: the MiniMax-M1 forward pass of engine/cpu/cpu_backend.h with weights resident in
+// bf16 (router and LM head fp32), activations in fp32 between kernels and rounded to bf16 only as GEMM inputs,
+// lightning states fp32 and the KV cache bf16 on the GPU.
+//
+// Per layer:  h = RMSNorm_in(α_mlp·g + β_mlp·m)      (the previous layer's residual, fused into the norm)
+//             b = Attention(h);   g = RMSNorm_post(α_attn·h + β_attn·b);   m = MoE(g)
+// then logits = RMSNorm_final(α_mlp·g + β_mlp·m) · lm_headᵀ in fp32.
+//
+// Long calls are split into chunks of options.max_chunk tokens (a multiple of the lightning block, so the block
+// boundaries and hence the numbers are those of one call). Before anything is allocated, the memory planner
+// (cuda_memory_plan.h) checks that weights + KV cache for options.context + states + workspace fit in the GPU's
+// free memory, and refuses with a clear message otherwise. The KV cache of a state grows on demand.
+//
+// Ownership: the backend owns its device weights, stream, cuBLAS handle and workspace; states made by new_state()
+// are owned by the caller and hold their own device memory (clone() copies it on the GPU).
+// Thread-safety: forward() calls are serialised by a mutex (they share the workspace); states may be created,
+// cloned and destroyed from any thread.
+#pragma once
+
+#include "engine/cuda/cuda_memory_plan.h"
+#include "engine/cuda/cuda_moe.cuh"
+#include "engine/cuda/cuda_util.h"
+#include "engine/model/backend.h"
+#include "engine/model/checkpoint.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace m1::cuda {
+
+struct cuda_options {
+    int device = 0;
+    int64_t context = 0;      // tokens the memory plan reserves KV cache for (0: min(max_position_embeddings, 128K))
+    int64_t max_chunk = 4096; // tokens per internal prefill chunk (rounded down to a multiple of the lightning block)
+};
+
+class cuda_state final : public backend_state {
+public:
+    int64_t n_past() const override { return pos; }
+    std::unique_ptr<backend_state> clone() const override;
+    size_t bytes() const override;
+
+    struct kv {
+        device_buffer<bf16> k, v;  // (capacity, KV) post-RoPE keys, values
+        int64_t capacity = 0;
+    };
+    const void* owner = nullptr;
+    int64_t pos = 0;
+    int64_t kv_width = 0;
+    std::vector<device_buffer<float>> lightning;  // per layer: (nh, d, d); empty for softmax layers
+    std::vector<kv> cache;                        // per layer; empty for lightning layers
+};
+
+class cuda_backend final : public backend {
+public:
+    // Plans memory, then uploads the checkpoint's tensors (validated against the config). Throws checkpoint_error,
+    // memory_plan_error or cuda_error, each naming the problem.
+    explicit cuda_backend(const checkpoint& ck, cuda_options options = {});
+    ~cuda_backend() override;
+
+    std::string name() const override { return "cuda"; }
+    const model_config& config() const override { return m_config; }
+    std::unique_ptr<backend_state> new_state() const override;
+    void forward(backend_state& state, std::span<const int32_t> ids, logits_rows rows, float* logits) override;
+
+    const memory_plan& plan() const { return m_plan; }
+
+private:
+    struct layer;
+    struct workspace;
+    void forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, bool want_logits, int64_t first_row,
+                       float* logits);
+    void grow_cache(cuda_state& st, int64_t tokens) const;
+
+    model_config m_config;
+    cuda_options m_options;
+    memory_plan m_plan;
+    std::unique_ptr<cuda_stream> m_stream;
+    std::unique_ptr<cublas_handle> m_blas;
+    std::vector<layer> m_layers;
+    device_buffer<bf16> m_embed;       // (V, H)
+    device_buffer<float> m_lm_head;    // (V, H) fp32
+    device_buffer<float> m_final_norm; // (H)
+    device_buffer<float> m_inv_freq;   // (rotary_dim / 2)
+    std::unique_ptr<workspace> m_ws;
+    std::mutex m_mutex;
+};
+
+}  // namespace m1::cuda

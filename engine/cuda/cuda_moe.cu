@@ -1,0 +1,128 @@
+#include "engine/cuda/cuda_moe.cuh"
+
+#include "engine/cuda/cuda_gemm.h"
+#include "engine/cuda/cuda_ops.cuh"
+
+#include <algorithm>
+
+namespace m1::cuda {
+
+namespace {
+
+constexpr int k_max_top = 16;
+
+// The CPU reference's order of operations: p = exp(l − max) in fp32, the sum in double, p *= fp32(1/sum); then the
+// k largest (a strict > scan picks the lowest index among equals, like a stable descending sort); weights p / Σ p
+// with the sum taken in fp32 in choice order.
+__global__ void route_kernel(route_params p) {
+    const int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+    if (t >= p.n) return;
+    const float* l = p.logits + t * p.E;
+    float mx = -INFINITY;
+    for (int64_t e = 0; e < p.E; ++e) mx = fmaxf(mx, l[e]);
+    double sum = 0;
+    for (int64_t e = 0; e < p.E; ++e) sum += double(expf(l[e] - mx));
+    const float inv = float(1.0 / sum);
+    int32_t chosen[k_max_top];
+    float prob[k_max_top];
+    float total = 0;
+    for (int64_t j = 0; j < p.k; ++j) {
+        int32_t best = -1;
+        float best_p = 0;
+        for (int64_t e = 0; e < p.E; ++e) {
+            bool taken = false;
+            for (int64_t c = 0; c < j; ++c) taken |= chosen[c] == e;
+            if (taken) continue;
+            const float pe = expf(l[e] - mx) * inv;
+            if (best < 0 || pe > best_p) {
+                best = int32_t(e);
+                best_p = pe;
+            }
+        }
+        chosen[j] = best;
+        prob[j] = best_p;
+        total += best_p;
+    }
+    for (int64_t j = 0; j < p.k; ++j) {
+        p.expert[t * p.k + j] = chosen[j];
+        p.weight[t * p.k + j] = prob[j] / total;
+    }
+}
+
+}  // namespace
+
+cudaError_t launch_route(const route_params& p, cudaStream_t s) {
+    if (p.n == 0) return cudaSuccess;
+    if (p.k > k_max_top || p.k > p.E) return cudaErrorInvalidValue;
+    route_kernel<<<unsigned((p.n + 127) / 128), 128, 0, s>>>(p);
+    return cudaGetLastError();
+}
+
+void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, const bf16* g16, int64_t n,
+                 float* m, moe_workspace& ws) {
+    const int64_t H = w.H, E = w.E, k = w.k, I = w.I, rows = n * k;
+    ws.logits.reserve(size_t(n * E));
+    ws.expert.reserve(size_t(rows));
+    ws.weight.reserve(size_t(rows));
+    ws.index.reserve(size_t(2 * rows));
+    ws.cweight.reserve(size_t(rows));
+    ws.xg.reserve(size_t(rows * H));
+    ws.y13.reserve(size_t(rows * 2 * I));
+    ws.act.reserve(size_t(rows * I));
+    ws.y.reserve(size_t(rows * H));
+
+    linear_f32(blas, g, n, H, w.router, E, ws.logits.data());
+    check(launch_route({ws.logits.data(), n, E, k, ws.expert.data(), ws.weight.data()}, s), "MoE routing kernel");
+    ws.h_expert.resize(size_t(rows));
+    ws.h_weight.resize(size_t(rows));
+    check(cudaMemcpyAsync(ws.h_expert.data(), ws.expert.data(), size_t(rows) * 4, cudaMemcpyDeviceToHost, s),
+          "routing download");
+    check(cudaMemcpyAsync(ws.h_weight.data(), ws.weight.data(), size_t(rows) * 4, cudaMemcpyDeviceToHost, s),
+          "routing download");
+    check(cudaStreamSynchronize(s), "routing synchronisation");
+
+    // Group: rows of expert 0 first (tokens ascending), then expert 1, ... count[e] rows from offset[e].
+    std::vector<int64_t> count(size_t(E), 0), offset(size_t(E) + 1, 0);
+    for (int32_t e : ws.h_expert) {
+        if (e < 0 || e >= E) throw cuda_error("MoE routing produced expert " + std::to_string(e));
+        ++count[size_t(e)];
+    }
+    for (int64_t e = 0; e < E; ++e) offset[size_t(e + 1)] = offset[size_t(e)] + count[size_t(e)];
+    ws.h_index.assign(size_t(2 * rows), 0);
+    ws.h_cweight.assign(size_t(rows), 0.0f);
+    std::vector<int64_t> next(offset.begin(), offset.end() - 1);
+    std::vector<int32_t> order(static_cast<size_t>(k));
+    for (int64_t t = 0; t < n; ++t) {
+        // This token's choices in ascending expert order (the order the CPU reference adds them in).
+        for (int64_t j = 0; j < k; ++j) order[size_t(j)] = int32_t(j);
+        std::sort(order.begin(), order.end(),
+                  [&](int32_t a, int32_t b) { return ws.h_expert[size_t(t * k + a)] < ws.h_expert[size_t(t * k + b)]; });
+        for (int64_t j = 0; j < k; ++j) {
+            const int64_t choice = t * k + order[size_t(j)];
+            const int32_t e = ws.h_expert[size_t(choice)];
+            const int64_t r = next[size_t(e)]++;
+            ws.h_index[size_t(r)] = int32_t(t);                // gather: grouped row r reads token t
+            ws.h_index[size_t(rows + t * k + j)] = int32_t(r);  // combine: token t's j-th term is row r
+            ws.h_cweight[size_t(t * k + j)] = ws.h_weight[size_t(choice)];
+        }
+    }
+    check(cudaMemcpyAsync(ws.index.data(), ws.h_index.data(), size_t(2 * rows) * 4, cudaMemcpyHostToDevice, s),
+          "grouping upload");
+    check(cudaMemcpyAsync(ws.cweight.data(), ws.h_cweight.data(), size_t(rows) * 4, cudaMemcpyHostToDevice, s),
+          "grouping upload");
+    check(launch_gather_rows(g16, ws.index.data(), rows, H, ws.xg.data(), s), "MoE gather kernel");
+    for (int64_t e = 0; e < E; ++e)
+        if (count[size_t(e)] > 0)
+            linear_bf16(blas, ws.xg.data() + offset[size_t(e)] * H, count[size_t(e)], H, w.w13 + e * 2 * I * H, 2 * I,
+                        ws.y13.data() + offset[size_t(e)] * 2 * I);
+    check(launch_swiglu(ws.y13.data(), ws.act.data(), rows, I, s), "SwiGLU kernel");
+    for (int64_t e = 0; e < E; ++e)
+        if (count[size_t(e)] > 0)
+            linear_bf16(blas, ws.act.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
+                        ws.y.data() + offset[size_t(e)] * H);
+    check(launch_combine({ws.y.data(), ws.index.data() + rows, ws.cweight.data(), n, k, H, m}, s), "MoE combine kernel");
+    // The host vectors above are read by the async uploads: wait before the next call may overwrite them.
+    check(cudaStreamSynchronize(s), "MoE synchronisation");
+}
+
+}  // namespace m1::cuda

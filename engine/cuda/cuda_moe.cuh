@@ -1,0 +1,56 @@
+// The mixture-of-experts block on the GPU (CPU counterpart: engine/cpu/cpu_moe.h): router logits in fp32, softmax
+// over all experts, top-k by probability (ties to the lower expert index), weights renormalised to sum to 1; SwiGLU
+// experts y = w2 · (SiLU(w1 g) ⊙ (w3 g)) computed grouped by expert (one pair of cuBLAS products per expert that has
+// tokens), contributions summed per token in ascending expert order, as the CPU reference adds them.
+//
+// Grouping happens on the host: the routing is copied back (one synchronisation per MoE layer). That is the
+// correct simple version; a device-side grouping without the round trip belongs to the performance issue.
+//
+// Dimension letters: n tokens, H hidden, E experts, k experts per token, I intermediate.
+// Thread-safety: moe_forward uses the workspace it is given; one call per workspace at a time.
+#pragma once
+
+#include "engine/cuda/cuda_util.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace m1::cuda {
+
+// One thread per token. logits (n, E) fp32 -> expert (n, k) by descending probability, weight (n, k).
+struct route_params {
+    const float* logits = nullptr;
+    int64_t n = 0, E = 0, k = 0;
+    int32_t* expert = nullptr;
+    float* weight = nullptr;
+};
+cudaError_t launch_route(const route_params& p, cudaStream_t s);
+
+struct moe_weights {
+    const float* router = nullptr;  // (E, H) fp32
+    const bf16* w13 = nullptr;      // (E, 2I, H): rows [0, I) = w1 (gate), rows [I, 2I) = w3 (up)
+    const bf16* w2 = nullptr;       // (E, H, I)
+    int64_t H = 0, E = 0, k = 0, I = 0;
+};
+
+// Device and host buffers reused across calls (grown as needed).
+struct moe_workspace {
+    device_buffer<float> logits;    // (n, E)
+    device_buffer<int32_t> expert;  // (n, k)
+    device_buffer<float> weight;    // (n, k)
+    device_buffer<int32_t> index;   // (n·k) gather: token of each grouped row, then (n, k) combine rows
+    device_buffer<float> cweight;   // (n, k) combine weights, ascending expert per token
+    device_buffer<bf16> xg;         // (n·k, H) grouped inputs
+    device_buffer<float> y13;       // (n·k, 2I)
+    device_buffer<bf16> act;        // (n·k, I)
+    device_buffer<float> y;         // (n·k, H)
+    std::vector<int32_t> h_expert, h_index;
+    std::vector<float> h_weight, h_cweight;
+};
+
+// g: (n, H) fp32 normed input (router input), g16: the same in bf16 (expert input); m: (n, H) written.
+// Throws cuda_error on a failed call.
+void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, const bf16* g16, int64_t n,
+                 float* m, moe_workspace& ws);
+
+}  // namespace m1::cuda

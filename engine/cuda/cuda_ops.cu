@@ -1,0 +1,154 @@
+#include "engine/cuda/cuda_ops.cuh"
+
+namespace m1::cuda {
+
+namespace {
+
+constexpr int k_threads = 256;
+
+unsigned blocks_for(int64_t count) {
+    const int64_t b = (count + k_threads - 1) / k_threads;
+    return unsigned(b < 65535 * 16 ? b : 65535 * 16);  // grid-stride loops cover the rest
+}
+
+__global__ void embed_kernel(embed_params p) {
+    const int64_t t = blockIdx.x;
+    const int64_t id = p.ids[t];
+    const bf16* src = p.table + id * p.H;
+    float* dst = p.out + t * p.H;
+    for (int64_t i = threadIdx.x; i < p.H; i += blockDim.x) dst[i] = __bfloat162float(src[i]);
+}
+
+// Sum of v over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
+__device__ float block_sum(float v, float* scratch) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, warps = blockDim.x / 32;
+    __syncthreads();  // scratch may still be read by a previous call
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    float total = 0;
+    for (int w = 0; w < warps; ++w) total += scratch[w];
+    return total;
+}
+
+__global__ void rmsnorm_kernel(rmsnorm_params p) {
+    __shared__ float scratch[32];
+    const int64_t r = blockIdx.x;
+    const float* res = p.res + r * p.dim;
+    const float* br = p.branch ? p.branch + r * p.dim : nullptr;
+    float* sum_out = p.sum_out ? p.sum_out + r * p.dim : nullptr;
+    float ss = 0;
+    for (int64_t i = threadIdx.x; i < p.dim; i += blockDim.x) {
+        const float v = br ? p.alpha * res[i] + p.beta * br[i] : res[i];
+        if (sum_out) sum_out[i] = v;
+        ss += v * v;
+    }
+    ss = block_sum(ss, scratch);
+    const float scale = rsqrtf(ss / float(p.dim) + p.eps);
+    for (int64_t i = threadIdx.x; i < p.dim; i += blockDim.x) {
+        // The same thread wrote sum_out[i] above, so reading it back is safe even when it aliases res or branch.
+        const float v = sum_out ? sum_out[i] : (br ? p.alpha * res[i] + p.beta * br[i] : res[i]);
+        const float y = p.w[i] * (v * scale);
+        if (p.y) p.y[r * p.dim + i] = y;
+        if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
+    }
+}
+
+__global__ void to_bf16_kernel(const float* x, bf16* out, int64_t count) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x)
+        out[i] = __float2bfloat16(x[i]);
+}
+
+__device__ float sigmoidf_(float x) {
+    return 1.0f / (1.0f + expf(-x));
+}
+
+__global__ void silu_kernel(float* x, int64_t count) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x)
+        x[i] = x[i] * sigmoidf_(x[i]);
+}
+
+__global__ void gate_kernel(const float* o, const float* gate, bf16* out, int64_t count) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x)
+        out[i] = __float2bfloat16(o[i] * sigmoidf_(gate[i]));
+}
+
+__global__ void swiglu_kernel(const float* in, bf16* out, int64_t rows, int64_t I) {
+    const int64_t count = rows * I;
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
+         i += int64_t(gridDim.x) * blockDim.x) {
+        const int64_t r = i / I, c = i % I;
+        const float g = in[r * 2 * I + c], u = in[r * 2 * I + I + c];
+        out[i] = __float2bfloat16(g * sigmoidf_(g) * u);
+    }
+}
+
+__global__ void gather_rows_kernel(const bf16* x, const int32_t* index, int64_t dim, bf16* out) {
+    const int64_t r = blockIdx.x;
+    const bf16* src = x + int64_t(index[r]) * dim;
+    for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) out[r * dim + i] = src[i];
+}
+
+__global__ void combine_kernel(combine_params p) {
+    const int64_t t = blockIdx.x;
+    for (int64_t i = threadIdx.x; i < p.H; i += blockDim.x) {
+        float acc = 0;
+        for (int64_t j = 0; j < p.k; ++j)
+            acc += p.y[int64_t(p.row[t * p.k + j]) * p.H + i] * p.weight[t * p.k + j];
+        p.out[t * p.H + i] = acc;
+    }
+}
+
+}  // namespace
+
+cudaError_t launch_embed(const embed_params& p, cudaStream_t s) {
+    if (p.n == 0) return cudaSuccess;
+    embed_kernel<<<unsigned(p.n), k_threads, 0, s>>>(p);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s) {
+    if (p.n == 0) return cudaSuccess;
+    const int threads = p.dim >= 4096 ? 1024 : p.dim >= 1024 ? 512 : 128;
+    rmsnorm_kernel<<<unsigned(p.n), threads, 0, s>>>(p);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_t s) {
+    if (count == 0) return cudaSuccess;
+    to_bf16_kernel<<<blocks_for(count), k_threads, 0, s>>>(x, out, count);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s) {
+    if (count == 0) return cudaSuccess;
+    silu_kernel<<<blocks_for(count), k_threads, 0, s>>>(x, count);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_gate(const float* o, const float* gate, bf16* out, int64_t count, cudaStream_t s) {
+    if (count == 0) return cudaSuccess;
+    gate_kernel<<<blocks_for(count), k_threads, 0, s>>>(o, gate, out, count);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_swiglu(const float* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s) {
+    if (rows * I == 0) return cudaSuccess;
+    swiglu_kernel<<<blocks_for(rows * I), k_threads, 0, s>>>(in, out, rows, I);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_gather_rows(const bf16* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
+                               cudaStream_t s) {
+    if (rows == 0) return cudaSuccess;
+    gather_rows_kernel<<<unsigned(rows), k_threads, 0, s>>>(x, index, dim, out);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_combine(const combine_params& p, cudaStream_t s) {
+    if (p.n == 0) return cudaSuccess;
+    combine_kernel<<<unsigned(p.n), k_threads, 0, s>>>(p);
+    return cudaGetLastError();
+}
+
+}  // namespace m1::cuda

@@ -1,0 +1,71 @@
+// Elementwise and row-wise kernels of the CUDA backend (CPU counterparts: engine/cpu/cpu_ops.h and the glue of
+// cpu_backend.cpp / cpu_lightning.cpp / cpu_moe.cpp). Storage is bf16 for weights and GEMM inputs, fp32 for the
+// residual stream and everything that accumulates.
+//
+// Each launcher takes a Params struct of raw device pointers and a stream, and returns the launch's cudaError_t
+// (nothing is thrown). Layout: row-major, rows of `dim` elements unless a stride says otherwise.
+// Thread-safety: launchers are stateless.
+#pragma once
+
+#include "engine/cuda/cuda_util.h"
+
+#include <cstdint>
+
+namespace m1::cuda {
+
+// out[t, :] = float(table[ids[t], :]): the embedding gather. ids: (n) device int32; table: (V, H) bf16.
+struct embed_params {
+    const int32_t* ids = nullptr;
+    const bf16* table = nullptr;
+    int64_t n = 0, H = 0;
+    float* out = nullptr;  // (n, H)
+};
+cudaError_t launch_embed(const embed_params& p, cudaStream_t s);
+
+// The postnorm residual fused with the next RMSNorm (spec §4.2):
+//   sum = alpha·res + beta·branch   (sum = res when branch is null)
+//   y   = w ⊙ (sum · rsqrt(mean(sum²) + eps))
+// sum_out (optional) receives sum; y (optional) fp32, y_bf16 (optional) the same rounded to bf16. sum_out may alias
+// res or branch, y may alias res (each element is read and written by one thread).
+struct rmsnorm_params {
+    const float* res = nullptr;     // (n, dim)
+    const float* branch = nullptr;  // (n, dim) or null
+    float alpha = 1, beta = 1;
+    const float* w = nullptr;  // (dim) fp32 norm weight
+    int64_t n = 0, dim = 0;
+    float eps = 1e-5f;
+    float* sum_out = nullptr;  // (n, dim) or null
+    float* y = nullptr;        // (n, dim) or null
+    bf16* y_bf16 = nullptr;    // (n, dim) or null
+};
+cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s);
+
+// out = bf16(x), count elements.
+cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_t s);
+
+// x = silu(x) in place, count elements (lightning q, k, v).
+cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s);
+
+// out = bf16(o ⊙ sigmoid(gate)), count elements (the lightning output gate).
+cudaError_t launch_gate(const float* o, const float* gate, bf16* out, int64_t count, cudaStream_t s);
+
+// SwiGLU of rows produced by the stacked [w1; w3] product: in (rows, 2I) with gate = in[:, :I], up = in[:, I:];
+// out (rows, I) = bf16(silu(gate) ⊙ up).
+cudaError_t launch_swiglu(const float* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s);
+
+// out[r, :] = x[index[r], :] for r < rows (bf16 rows of width dim).
+cudaError_t launch_gather_rows(const bf16* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
+                               cudaStream_t s);
+
+// MoE combine: out[t, :] = Σ_j weight[t, j] · y[row[t, j], :] for j < k, summed in the order j = 0..k−1 (the caller
+// sorts each token's entries by ascending expert, as the CPU reference adds them). out is overwritten.
+struct combine_params {
+    const float* y = nullptr;       // (rows, H) expert outputs
+    const int32_t* row = nullptr;   // (n, k) row of y for each choice
+    const float* weight = nullptr;  // (n, k)
+    int64_t n = 0, k = 0, H = 0;
+    float* out = nullptr;  // (n, H)
+};
+cudaError_t launch_combine(const combine_params& p, cudaStream_t s);
+
+}  // namespace m1::cuda

@@ -1,0 +1,148 @@
+// Softmax attention kernels: RoPE of queries and keys against the CPU reference's apply_rope (engine/cpu/
+// cpu_attention.h), and causal GQA attention over the bf16 KV cache against a float64 computation on the CPU fed
+// the same (bf16-rounded, post-RoPE) keys and values. Prefill, a continuing prefill and decode steps, at M1's widths
+// (64 heads × 128, 8 KV heads, rotary 64) and at a small partial-rotary shape.
+#include "engine/cpu/cpu_attention.h"
+#include "engine/cuda/cuda_attention.cuh"
+#include "engine/model/forward.h"
+#include "tests/gpu/gpu_check.h"
+
+#include <cmath>
+
+using namespace m1;
+using namespace m1::cuda;
+
+namespace {
+
+constexpr double k_tol_bf16 = 1e-2;
+
+struct shape_spec {
+    const char* name;
+    int64_t nh, g, d, rotary;
+    double theta;
+    std::vector<int64_t> calls;  // tokens per call
+};
+
+void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
+    model_config c;
+    c.num_heads = sh.nh;
+    c.num_kv_heads = sh.g;
+    c.head_dim = sh.d;
+    c.rotary_dim = sh.rotary;
+    c.rope_theta = sh.theta;
+    const std::vector<float> inv_freq = rope_inv_freq(c);
+    const int64_t D = sh.nh * sh.d, KV = sh.g * sh.d, ld = D + 2 * KV, group = sh.nh / sh.g;
+    int64_t total = 0;
+    for (int64_t m : sh.calls) total += m;
+    device_buffer<bf16> kc(size_t(total * KV)), vc(size_t(total * KV));
+    device_buffer<float> d_inv;
+    d_inv.upload(inv_freq);
+    std::vector<float> all_k(size_t(total * KV)), all_v(size_t(total * KV));  // CPU copies of the cache
+    const float scale = float(1.0 / std::sqrt(double(sh.d)));
+    double worst_rope = 0, worst_cache = 0, worst_att = 0;
+    int64_t pos0 = 0;
+    for (int64_t m : sh.calls) {
+        // the fused projection's output rows: q (D) | k (KV) | v (KV)
+        std::vector<float> proj = r.fill(size_t(m * ld), -2, 2, false);
+        device_buffer<float> d_proj;
+        d_proj.upload(proj);
+        device_buffer<bf16> o(static_cast<size_t>(m * D));
+        check(cudaMemset(o.data(), 0xff, o.bytes()), "poison");
+        rope_cache_params rp{};
+        rp.q = d_proj.data();
+        rp.ld_q = ld;
+        rp.k = d_proj.data() + D;
+        rp.v = d_proj.data() + D + KV;
+        rp.ld_kv = ld;
+        rp.n = m;
+        rp.n_heads = sh.nh;
+        rp.n_kv_heads = sh.g;
+        rp.d = sh.d;
+        rp.rotary_dim = sh.rotary;
+        rp.pos0 = pos0;
+        rp.inv_freq = d_inv.data();
+        rp.k_cache = kc.data();
+        rp.v_cache = vc.data();
+        check(launch_rope_cache(rp, nullptr), "rope");
+        attention_params ap{};
+        ap.q = d_proj.data();
+        ap.ld_q = ld;
+        ap.k_cache = kc.data();
+        ap.v_cache = vc.data();
+        ap.n = m;
+        ap.n_heads = sh.nh;
+        ap.n_kv_heads = sh.g;
+        ap.d = sh.d;
+        ap.pos0 = pos0;
+        ap.scale = scale;
+        ap.o = o.data();
+        check(launch_attention(ap, nullptr), "attention");
+        check(cudaDeviceSynchronize(), "attention kernels");
+
+        // CPU: RoPE through the reference's apply_rope on contiguous copies.
+        std::vector<float> q(size_t(m * D)), k(size_t(m * KV)), v(size_t(m * KV));
+        for (int64_t t = 0; t < m; ++t) {
+            std::copy_n(proj.begin() + t * ld, D, q.begin() + t * D);
+            std::copy_n(proj.begin() + t * ld + D, KV, k.begin() + t * KV);
+            std::copy_n(proj.begin() + t * ld + D + KV, KV, v.begin() + t * KV);
+        }
+        cpu::apply_rope(q.data(), m, sh.nh, sh.d, sh.rotary, pos0, inv_freq);
+        cpu::apply_rope(k.data(), m, sh.g, sh.d, sh.rotary, pos0, inv_freq);
+        const std::vector<float> gq = d_proj.download(size_t(m * ld));
+        std::vector<float> gq_rows(static_cast<size_t>(m * D));
+        for (int64_t t = 0; t < m; ++t) std::copy_n(gq.begin() + t * ld, D, gq_rows.begin() + t * D);
+        worst_rope = std::max(worst_rope, gpu_test::rel_err(gq_rows, q));
+        const std::vector<float> gk = download_bf16(kc.data() + pos0 * KV, size_t(m * KV));
+        worst_cache = std::max(worst_cache, gpu_test::rel_err(gk, k));  // the cache holds bf16: <= 2^-9 relative
+        for (int64_t i = 0; i < m * KV; ++i) {
+            all_k[size_t(pos0 * KV + i)] = round_to_bf16(k[size_t(i)]);
+            all_v[size_t(pos0 * KV + i)] = round_to_bf16(v[size_t(i)]);
+        }
+        // float64 causal GQA attention over the cache
+        const std::vector<float> got = download_bf16(o.data(), size_t(m * D));
+        std::vector<double> sc;
+        for (int64_t t = 0; t < m; ++t)
+            for (int64_t h = 0; h < sh.nh; ++h) {
+                const int64_t keys = pos0 + t + 1, kvh = h / group;
+                sc.assign(size_t(keys), 0.0);
+                double mx = -INFINITY;
+                for (int64_t j = 0; j < keys; ++j) {
+                    double dot = 0;
+                    for (int64_t e = 0; e < sh.d; ++e)
+                        dot += double(q[size_t(t * D + h * sh.d + e)]) * all_k[size_t(j * KV + kvh * sh.d + e)];
+                    sc[size_t(j)] = dot / std::sqrt(double(sh.d));
+                    mx = std::max(mx, sc[size_t(j)]);
+                }
+                double sum = 0;
+                for (double& x : sc) sum += (x = std::exp(x - mx));
+                double mag = 0, diff = 0;
+                for (int64_t e = 0; e < sh.d; ++e) {
+                    double acc = 0;
+                    for (int64_t j = 0; j < keys; ++j) acc += sc[size_t(j)] * all_v[size_t(j * KV + kvh * sh.d + e)];
+                    acc /= sum;
+                    mag = std::max(mag, std::fabs(acc));
+                    const double gv = got[size_t(t * D + h * sh.d + e)];
+                    diff = std::isnan(gv) ? INFINITY : std::max(diff, std::fabs(gv - acc));
+                }
+                worst_att = std::max(worst_att, mag > 0 ? diff / mag : diff);
+            }
+        pos0 += m;
+    }
+    std::string calls;
+    for (int64_t m : sh.calls) calls += (calls.empty() ? "" : "+") + std::to_string(m);
+    s.close(std::string(sh.name) + ": RoPE of q, fp32 (calls " + calls + ")", worst_rope, 1e-5);
+    s.close(std::string(sh.name) + ": RoPE of k into the bf16 cache (calls " + calls + ")", worst_cache, 4e-3);
+    s.close(std::string(sh.name) + ": causal GQA attention, every query and head (calls " + calls + ")", worst_att,
+            k_tol_bf16);
+}
+
+}  // namespace
+
+int main() {
+    return gpu_test::run_suite("tst_gpu_attention", [](gpu_test::suite& s) {
+        gpu_test::rng r(s.seed());
+        run_shape(s, r, {"M1 widths 64x128, kv 8, rotary 64", 64, 8, 128, 64, 1e7, {300, 77, 1, 1}});
+        run_shape(s, r, {"partial rotary 8/16, 8 heads, kv 2", 8, 2, 16, 8, 1e4, {97, 1, 130, 1}});
+        run_shape(s, r, {"full rotary 16/16, 4 heads, kv 2", 4, 2, 16, 16, 1e7, {1, 1, 600}});
+    });
+}

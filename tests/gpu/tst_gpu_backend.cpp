@@ -1,0 +1,156 @@
+// The CUDA backend end to end on the golden checkpoints (tests/reference/model/golden, logits from transformers'
+// MiniMax in fp32, made by tests/reference/model/make_golden.py): within 2e-2 max-relative of the golden logits
+// (per row: max|got − ref| / max|ref|, worst row reported) with the same argmax at >= 99% of positions, for one
+// prefill, a chunked prefill, prefill-then-decode, and through `m1 logits --backend cuda`. Forks continue exactly
+// (bit for bit) like the session they were taken from, and the CPU backend agrees too.
+#include "engine/cpu/cpu_backend.h"
+#include "engine/cuda/cuda_backend.h"
+#include "engine/model/session.h"
+#include "tests/gpu/gpu_check.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <span>
+
+using namespace m1;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double k_tol = 2e-2, k_argmax = 0.99;
+
+std::vector<int32_t> read_ids(const fs::path& p) {
+    std::ifstream in(p);
+    std::vector<int32_t> ids;
+    for (long long v; in >> v;) ids.push_back(int32_t(v));
+    if (ids.empty()) throw std::runtime_error(p.string() + ": no ids");
+    return ids;
+}
+
+std::vector<float> read_floats(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw std::runtime_error(p.string() + ": cannot open");
+    std::vector<float> v(static_cast<size_t>(fs::file_size(p) / 4));
+    in.read(reinterpret_cast<char*>(v.data()), std::streamsize(v.size() * 4));
+    return v;
+}
+
+struct agreement {
+    double worst_row = 0;  // max over rows of max|a − b| / max|b|
+    double argmax = 0;     // fraction of rows with the same argmax
+};
+
+agreement compare(const std::vector<float>& got, const std::vector<float>& ref, int64_t vocab) {
+    agreement a;
+    const int64_t rows = int64_t(ref.size()) / vocab;
+    if (int64_t(got.size()) != rows * vocab) return {INFINITY, 0};
+    int64_t same = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* g = got.data() + r * vocab;
+        const float* b = ref.data() + r * vocab;
+        double diff = 0, mag = 0;
+        int64_t ag = 0, ab = 0;
+        for (int64_t v = 0; v < vocab; ++v) {
+            if (std::isnan(g[v])) diff = INFINITY;
+            diff = std::max(diff, std::fabs(double(g[v]) - b[v]));
+            mag = std::max(mag, std::fabs(double(b[v])));
+            if (g[v] > g[ag]) ag = v;
+            if (b[v] > b[ab]) ab = v;
+        }
+        a.worst_row = std::max(a.worst_row, mag > 0 ? diff / mag : diff);
+        same += ag == ab;
+    }
+    a.argmax = rows ? double(same) / double(rows) : 0;
+    return a;
+}
+
+void expect_close(gpu_test::suite& s, const std::string& what, const std::vector<float>& got,
+                  const std::vector<float>& ref, int64_t vocab) {
+    const agreement a = compare(got, ref, vocab);
+    s.close(what + ": max-relative per row", a.worst_row, k_tol);
+    char line[300];
+    std::snprintf(line, sizeof line, "%s: same argmax at %.2f%% of positions (needs >= %.0f%%)", what.c_str(),
+                  100 * a.argmax, 100 * k_argmax);
+    s.check(a.argmax >= k_argmax, line);
+}
+
+std::vector<float> run(backend& be, const std::vector<int32_t>& ids, int64_t chunk, int64_t decode_from) {
+    const int64_t n = int64_t(ids.size()), V = be.config().vocab_size;
+    std::vector<float> out(static_cast<size_t>(n * V));
+    session s(be);
+    const int64_t k = decode_from < 0 ? n : decode_from;
+    s.prefill(std::span<const int32_t>(ids.data(), size_t(k)), chunk, {}, out.data());
+    for (int64_t t = k; t < n; ++t) {
+        const std::vector<float>& row = s.decode(ids[size_t(t)]);
+        std::copy(row.begin(), row.end(), out.begin() + t * V);
+    }
+    return out;
+}
+
+// A session prefilled with the first k ids, snapshotted, then continued with the rest, and a fork of the snapshot
+// continued the same way: the two must give identical logits.
+void fork_exact(gpu_test::suite& s, backend& be, const std::vector<int32_t>& ids, const std::string& what) {
+    const int64_t n = int64_t(ids.size()), V = be.config().vocab_size, k = n / 2;
+    if (n < 4) return;
+    session a(be);
+    a.prefill(std::span<const int32_t>(ids.data(), size_t(k)), 0);
+    const session_snapshot snap = a.snapshot();
+    std::vector<float> la(size_t((n - k) * V)), lb(size_t((n - k) * V));
+    a.prefill(std::span<const int32_t>(ids.data() + k, size_t(n - k - 1)), 0, {}, la.data());
+    const std::vector<float> last_a = a.decode(ids.back());
+    session b(be, snap);
+    s.check(b.n_past() == k, what + ": the fork starts at the snapshot's position");
+    b.prefill(std::span<const int32_t>(ids.data() + k, size_t(n - k - 1)), 0, {}, lb.data());
+    const std::vector<float> last_b = b.decode(ids.back());
+    std::copy(last_a.begin(), last_a.end(), la.end() - V);
+    std::copy(last_b.begin(), last_b.end(), lb.end() - V);
+    s.check(la == lb, what + ": a fork of the snapshot at " + std::to_string(k) + " continues bit for bit");
+}
+
+std::vector<float> run_cli(const fs::path& dir, const fs::path& ids, const std::string& extra) {
+    const fs::path out = fs::temp_directory_path() / ("m1_gpu_logits_" + std::to_string(::getpid()) + ".bin");
+    const std::string cmd = std::string("\"") + M1_CLI + "\" logits --backend cuda --model \"" + dir.string() +
+                            "\" --ids \"" + ids.string() + "\" --out \"" + out.string() + "\" " + extra;
+    const int rc = std::system(cmd.c_str());
+    if (rc != 0) throw std::runtime_error("'" + cmd + "' failed with status " + std::to_string(rc));
+    std::vector<float> v = read_floats(out);
+    fs::remove(out);
+    return v;
+}
+
+}  // namespace
+
+int main() {
+    return gpu_test::run_suite("tst_gpu_backend", [](gpu_test::suite& s) {
+        const fs::path golden = fs::path(M1_SOURCE_DIR) / "tests/reference/model/golden";
+        for (const char* name : {"peer_full_rotary", "partial_rotary_gqa4", "block256_heads6"}) {
+            const fs::path dir = golden / name;
+            std::unique_ptr<checkpoint> ck = checkpoint::open(dir.string());
+            cuda::cuda_backend be(*ck);
+            cpu::cpu_backend cpu_be(*ck);
+            const int64_t V = be.config().vocab_size;
+            std::printf("%s: %s\n", name, be.plan().describe().c_str());
+            for (const auto& entry : fs::directory_iterator(dir)) {
+                const std::string file = entry.path().filename().string();
+                if (file.rfind("ids_", 0) != 0) continue;
+                const std::string len = file.substr(4, file.size() - 8);
+                const std::vector<int32_t> ids = read_ids(entry.path());
+                const std::vector<float> ref = read_floats(dir / ("logits_" + len + ".bin"));
+                const std::string what = std::string(name) + " " + len + " tokens";
+                const int64_t n = int64_t(ids.size());
+                expect_close(s, what + ", one prefill", run(be, ids, 0, -1), ref, V);
+                if (n > 1) {
+                    expect_close(s, what + ", prefill chunks of 64", run(be, ids, 64, -1), ref, V);
+                    expect_close(s, what + ", decode from " + std::to_string(n / 3), run(be, ids, 0, n / 3), ref, V);
+                    fork_exact(s, be, ids, what);
+                }
+                expect_close(s, what + ", against the CPU backend", run(be, ids, 0, -1), run(cpu_be, ids, 0, -1), V);
+                expect_close(s, what + ", m1 logits --backend cuda", run_cli(dir, entry.path(), ""), ref, V);
+                if (n > 1)
+                    expect_close(s, what + ", m1 logits --backend cuda --decode-from " + std::to_string(n - 5),
+                                 run_cli(dir, entry.path(), "--decode-from " + std::to_string(n - 5)), ref, V);
+            }
+        }
+    });
+}

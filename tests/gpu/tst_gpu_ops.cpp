@@ -1,0 +1,147 @@
+// Elementwise kernels, the fused residual + RMSNorm, and the cuBLAS products against the CPU reference
+// (engine/cpu/cpu_ops.h) fed the same bf16-rounded inputs, at small and real M1 widths.
+#include "engine/cpu/cpu_ops.h"
+#include "engine/cuda/cuda_gemm.h"
+#include "engine/cuda/cuda_ops.cuh"
+#include "tests/gpu/gpu_check.h"
+
+using namespace m1;
+using namespace m1::cuda;
+using m1::gpu_test::rel_err;
+
+namespace {
+
+constexpr double k_tol_bf16 = 1e-2;  // bf16 outputs
+constexpr double k_tol_f32 = 1e-4;   // fp32 outputs of fp32 arithmetic
+
+std::string shape(const char* what, int64_t a, int64_t b) {
+    return std::string(what) + " (" + std::to_string(a) + " x " + std::to_string(b) + ")";
+}
+
+void embedding(gpu_test::suite& s, gpu_test::rng& r, int64_t V, int64_t H, int64_t n) {
+    const std::vector<float> table = r.fill(size_t(V * H), -1, 1);
+    std::vector<int32_t> ids(static_cast<size_t>(n));
+    for (auto& id : ids) id = int32_t(r.next() % uint64_t(V));
+    ids.back() = int32_t(V - 1);  // the last row of the table too
+    device_buffer<bf16> d_table(table.size());
+    upload_bf16(d_table, table.data(), table.size());
+    device_buffer<int32_t> d_ids;
+    d_ids.upload(ids);
+    device_buffer<float> out(static_cast<size_t>(n * H));
+    check(cudaMemset(out.data(), 0xff, out.bytes()), "poison");
+    check(launch_embed({d_ids.data(), d_table.data(), n, H, out.data()}, nullptr), "embed");
+    std::vector<float> ref(static_cast<size_t>(n * H));
+    for (int64_t t = 0; t < n; ++t)
+        std::copy_n(table.begin() + ids[size_t(t)] * H, H, ref.begin() + t * H);
+    s.close(shape("embedding gather", n, H), rel_err(out.download(ref.size()), ref), 0.0);
+}
+
+// sum = α·res + β·branch, y = RMSNorm(sum) (cpu::scale_add then cpu::rmsnorm).
+void rmsnorm_fused(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim, bool with_branch) {
+    const std::vector<float> res = r.fill(size_t(n * dim), -2, 2), br = r.fill(size_t(n * dim), -2, 2);
+    const std::vector<float> w = r.fill(size_t(dim), 0.8f, 1.2f, false);
+    const float alpha = 3.5565588f, beta = 0.9f, eps = 1e-5f;
+    device_buffer<float> d_res, d_br, d_w, sum(size_t(n * dim)), y(size_t(n * dim));
+    d_res.upload(res);
+    d_br.upload(br);
+    d_w.upload(w);
+    device_buffer<bf16> y16(static_cast<size_t>(n * dim));
+    for (auto* b : {&sum, &y}) check(cudaMemset(b->data(), 0xff, b->bytes()), "poison");
+    rmsnorm_params p{};
+    p.res = d_res.data();
+    p.branch = with_branch ? d_br.data() : nullptr;
+    p.alpha = alpha;
+    p.beta = beta;
+    p.w = d_w.data();
+    p.n = n;
+    p.dim = dim;
+    p.eps = eps;
+    p.sum_out = sum.data();
+    p.y = y.data();
+    p.y_bf16 = y16.data();
+    check(launch_rmsnorm(p, nullptr), "rmsnorm");
+    std::vector<float> ref_sum = br, ref_y(size_t(n * dim));
+    if (with_branch)
+        cpu::scale_add(alpha, res.data(), beta, ref_sum.data(), n * dim);
+    else
+        ref_sum = res;
+    cpu::rmsnorm(ref_sum.data(), w.data(), n, dim, eps, ref_y.data());
+    const std::string what = std::string(with_branch ? "residual + RMSNorm" : "RMSNorm");
+    s.close(shape((what + " sum").c_str(), n, dim), rel_err(sum.download(ref_sum.size()), ref_sum), k_tol_f32);
+    s.close(shape((what + " fp32").c_str(), n, dim), rel_err(y.download(ref_y.size()), ref_y), k_tol_f32);
+    s.close(shape((what + " bf16").c_str(), n, dim), rel_err(download_bf16(y16.data(), ref_y.size()), ref_y),
+            k_tol_bf16);
+}
+
+void elementwise(gpu_test::suite& s, gpu_test::rng& r, int64_t rows, int64_t I) {
+    const std::vector<float> x = r.fill(size_t(rows * 2 * I), -4, 4, false), g = r.fill(size_t(rows * I), -4, 4, false);
+    device_buffer<float> d_x, d_g;
+    d_x.upload(x);
+    d_g.upload(g);
+    device_buffer<bf16> out(static_cast<size_t>(rows * I));
+    // SwiGLU of stacked [gate | up] rows
+    check(launch_swiglu(d_x.data(), out.data(), rows, I, nullptr), "swiglu");
+    std::vector<float> ref(static_cast<size_t>(rows * I));
+    for (int64_t t = 0; t < rows; ++t)
+        for (int64_t i = 0; i < I; ++i)
+            ref[size_t(t * I + i)] = cpu::silu(x[size_t(t * 2 * I + i)]) * x[size_t(t * 2 * I + I + i)];
+    s.close(shape("SwiGLU", rows, I), rel_err(download_bf16(out.data(), ref.size()), ref), k_tol_bf16);
+    // sigmoid gate
+    check(launch_gate(d_x.data(), d_g.data(), out.data(), rows * I, nullptr), "gate");
+    for (int64_t i = 0; i < rows * I; ++i) ref[size_t(i)] = x[size_t(i)] * cpu::sigmoid(g[size_t(i)]);
+    s.close(shape("sigmoid gate", rows, I), rel_err(download_bf16(out.data(), ref.size()), ref), k_tol_bf16);
+    // SiLU in place
+    check(launch_silu(d_g.data(), rows * I, nullptr), "silu");
+    for (int64_t i = 0; i < rows * I; ++i) ref[size_t(i)] = cpu::silu(g[size_t(i)]);
+    s.close(shape("SiLU", rows, I), rel_err(d_g.download(ref.size()), ref), k_tol_f32);
+}
+
+// y = x Wᵀ: bf16 operands (fp32 accumulation) and the fp32 path (router, LM head), against cpu::linear.
+void products(gpu_test::suite& s, gpu_test::rng& r, cublasHandle_t h, int64_t n, int64_t in, int64_t out, bool f32) {
+    const float sc = 1.0f / std::sqrt(float(in));
+    const std::vector<float> x = r.fill(size_t(n * in), -1, 1), w = r.fill(size_t(out * in), -sc, sc, !f32);
+    std::vector<float> ref(static_cast<size_t>(n * out));
+    cpu::linear(x.data(), n, in, w.data(), out, ref.data());
+    device_buffer<float> y(static_cast<size_t>(n * out));
+    check(cudaMemset(y.data(), 0xff, y.bytes()), "poison");
+    if (f32) {
+        device_buffer<float> dx, dw;
+        dx.upload(x);
+        dw.upload(w);
+        linear_f32(h, dx.data(), n, in, dw.data(), out, y.data());
+    } else {
+        device_buffer<bf16> dx(x.size()), dw(w.size());
+        upload_bf16(dx, x.data(), x.size());
+        upload_bf16(dw, w.data(), w.size());
+        linear_bf16(h, dx.data(), n, in, dw.data(), out, y.data());
+    }
+    check(cudaDeviceSynchronize(), "gemm");
+    const std::string what = std::string(f32 ? "fp32 linear" : "bf16 linear") + " n=" + std::to_string(n) + " " +
+                             std::to_string(in) + "->" + std::to_string(out);
+    s.close(what, rel_err(y.download(ref.size()), ref), f32 ? k_tol_f32 : 1e-3);
+}
+
+}  // namespace
+
+int main() {
+    return gpu_test::run_suite("tst_gpu_ops", [](gpu_test::suite& s) {
+        gpu_test::rng r(s.seed());
+        embedding(s, r, 512, 64, 33);
+        embedding(s, r, 20000, 6144, 17);
+        for (bool br : {false, true}) {
+            rmsnorm_fused(s, r, 5, 48, br);
+            rmsnorm_fused(s, r, 300, 6144, br);
+            rmsnorm_fused(s, r, 7, 8192, br);
+        }
+        elementwise(s, r, 3, 40);
+        elementwise(s, r, 37, 9216);
+        cublas_handle h(nullptr);
+        products(s, r, h.get(), 1, 6144, 8192, false);   // decode, attention width
+        products(s, r, h.get(), 77, 6144, 3 * 8192, false);  // lightning qkv
+        products(s, r, h.get(), 300, 8192, 6144, false);  // out_proj
+        products(s, r, h.get(), 9, 64, 48, false);
+        products(s, r, h.get(), 300, 6144, 32, true);     // router
+        products(s, r, h.get(), 3, 6144, 50000, true);    // LM head (fp32)
+        products(s, r, h.get(), 1, 48, 512, true);
+    });
+}
