@@ -1,6 +1,7 @@
 #include "app/cli/ask_runner.h"
 
 #include "app/backends/EngineBackend.h"
+#include "app/backends/RemoteBackend.h"
 #include "app/cli/command.h"
 #include "app/report/ReportWriter.h"
 #include "app/session/AnalysisSession.h"
@@ -91,6 +92,9 @@ std::unique_ptr<QGuiApplication> gui_for_report(const std::string& report) {
 void add_ask_options(arg_parser& p) {
     p.option("--model", "DIR", "MiniMax-M1 checkpoint directory (config.json, safetensors + index, tokenizer.json).")
         .option("--endpoint", "URL", "An OpenAI-compatible server instead of a local model.")
+        .option("--api-key", "KEY", "API key of the --endpoint server (default: env M1_API_KEY).")
+        .option("--model-name", "NAME", "Model name at the --endpoint server (default: the first it lists).")
+        .option("--tokenizer", "FILE", "tokenizer.json that counts the context for --endpoint (default: env M1_TOKENIZER).")
         .option("--backend", "cpu|cuda", "Where the local model runs (default cpu).")
         .option("--source", "PATH", "A PDF, DOCX contract, text file or git repository (path or URL).", true)
         .option("--question", "TEXT", "A question; give several for a conversation (each reuses the prefill).", true)
@@ -116,6 +120,11 @@ std::string read_ask_plan(arg_parser& p, ask_plan* plan) {
     plan->endpoint = p.value_or("--endpoint", "");
     if (plan->model_dir.empty() == plan->endpoint.empty()) return "give exactly one of --model DIR and --endpoint URL";
     plan->device = p.value_or("--backend", "cpu");
+    plan->api_key = p.value_or("--api-key", qEnvironmentVariable("M1_API_KEY").toStdString());
+    plan->model_name = p.value_or("--model-name", "");
+    plan->tokenizer = p.value_or("--tokenizer", qEnvironmentVariable("M1_TOKENIZER").toStdString());
+    if (!plan->endpoint.empty() && plan->tokenizer.empty())
+        return "--endpoint needs --tokenizer FILE (or env M1_TOKENIZER): the context is counted locally";
     plan->sources = p.values("--source");
     if (plan->sources.empty()) return "give at least one --source PATH";
     plan->questions = p.values("--question");
@@ -151,12 +160,20 @@ int run_ask_plan(const ask_plan& plan) {
     using namespace m1::app;
     std::unique_ptr<QGuiApplication> gui = gui_for_report(plan.report);
 
-    if (!plan.endpoint.empty())
-        return fail("ask", "remote endpoints are not supported by this build yet; use --model DIR");
-    std::fprintf(stderr, "loading model %s (%s)...\n", plan.model_dir.c_str(), plan.device.c_str());
     QString error;
-    std::unique_ptr<EngineBackend> backend =
-        EngineBackend::open(QString::fromStdString(plan.model_dir), QString::fromStdString(plan.device), &error);
+    std::unique_ptr<ModelBackend> backend;
+    if (!plan.endpoint.empty()) {
+        RemoteSettings rs;
+        rs.url = plan.endpoint;
+        rs.apiKey = plan.api_key;
+        rs.modelName = plan.model_name;
+        rs.tokenizerPath = plan.tokenizer;
+        std::fprintf(stderr, "connecting to %s...\n", plan.endpoint.c_str());
+        backend = RemoteBackend::open(rs, &error);
+    } else {
+        std::fprintf(stderr, "loading model %s (%s)...\n", plan.model_dir.c_str(), plan.device.c_str());
+        backend = EngineBackend::open(QString::fromStdString(plan.model_dir), QString::fromStdString(plan.device), &error);
+    }
     if (!backend) return fail("ask", error.toStdString());
     const ModelInfo info = backend->info();
     if (info.randomWeights)

@@ -17,6 +17,7 @@ std::unique_ptr<QGuiApplication> gui_for_report(const std::string& report);
 
 struct ask_plan {
     std::string model_dir, endpoint, device = "cpu";
+    std::string api_key, model_name, tokenizer;  // --endpoint: the remote server's key, model, local tokenizer
     std::vector<std::string> sources;
     std::vector<std::string> questions;
     std::string report, save;

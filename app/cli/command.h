@@ -37,6 +37,7 @@ int run_demo(const std::vector<std::string>& args);
 int run_ask(const std::vector<std::string>& args);
 int run_report(const std::vector<std::string>& args);
 int run_ingest(const std::vector<std::string>& args);
+int run_serve(const std::vector<std::string>& args);
 #endif
 
 }  // namespace m1::cli

@@ -29,6 +29,8 @@ const command k_commands[] = {
      m1::cli::run_demo},
     {"ingest", "Read PDFs, contracts, text files and git repositories into anchored segments with token counts.",
      m1::cli::run_ingest},
+    {"serve", "Serve a model over an OpenAI-compatible HTTP API (chat completions with reasoning and tool calls).",
+     m1::cli::run_serve},
 #endif
 };
 
