@@ -1,6 +1,7 @@
 // The git reader on the fixture repository (tests/ingest/fixtures/make_git_repo.py), copied into a temporary folder
 // per test. The git command line is the reference for file sets, file contents, hashes and history.
 #include "ingest/git/git_reader.h"
+#include "ingest/git/git_refs.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -339,6 +340,19 @@ private slots:
         options.run.progress = {};
         options.run.cancel = &cancel;
         QVERIFY_THROWS_EXCEPTION(ingest_cancelled, readAt(box.repo, "v1.0", options));
+    }
+
+    void listsBranchesAndTags() {
+        Sandbox box;
+        QVERIFY(box.ok);
+        for (const std::string& location : {box.repo.toStdString(), "file://" + box.repo.toStdString()}) {
+            const git_refs r = list_git_refs(location);
+            QCOMPARE(r.branches, (std::vector<std::string>{"feature", "main"}));
+            QCOMPARE(r.tags, (std::vector<std::string>{"v1.0"}));
+            QCOMPARE(r.head, std::string("main"));
+        }
+        QTemporaryDir plain;
+        QVERIFY_THROWS_EXCEPTION(ingest_error, list_git_refs(plain.path().toStdString()));
     }
 
     void urlDetection() {
