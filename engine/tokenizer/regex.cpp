@@ -86,7 +86,8 @@ pcre2_regex::pcre2_regex(std::string_view pattern, bool literal) : m_pattern(pat
     const std::string compiled = literal ? std::string(pattern) : oniguruma_to_pcre2(pattern);
     int error = 0;
     PCRE2_SIZE offset = 0;
-    const uint32_t options = PCRE2_UTF | PCRE2_UCP | (literal ? PCRE2_LITERAL : 0u);
+    // PCRE2 refuses UCP together with LITERAL; a literal has no character classes for UCP to affect anyway.
+    const uint32_t options = literal ? PCRE2_UTF | PCRE2_LITERAL : PCRE2_UTF | PCRE2_UCP;
     pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled.data()), compiled.size(), options, &error,
                                      &offset, nullptr);
     if (!code)

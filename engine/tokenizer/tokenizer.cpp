@@ -68,22 +68,22 @@ private:
 
     // Cuts `piece` at the matches of the step's regex (HF Split / ByteLevel's regex).
     void split(const pretokenize_step& step, size_t step_index, std::string_view piece) {
+        // [gap, begin) is text between matches, [begin, end) a match. The matches are the delimiters, or with invert
+        // the text between them is; `removed` drops the delimiters, `isolated` keeps everything as pieces.
         const bool isolated = step.delimiters == pretokenize_step::behaviour::isolated;
-        size_t at = 0, begin = 0, end = 0;
-        while (at <= piece.size() && step.regex->find(piece, at, begin, end)) {
-            if (end == begin) {  // an empty match delimits nothing; step over one character
-                at = begin + next_char_length(piece, begin);
+        const bool gap_kept = isolated || !step.invert;
+        const bool match_kept = isolated || step.invert;
+        size_t gap = 0, search = 0, begin = 0, end = 0;
+        while (search <= piece.size() && step.regex->find(piece, search, begin, end)) {
+            if (end == begin) {  // an empty match delimits nothing: look again one character further
+                search = begin + next_char_length(piece, begin);
                 continue;
             }
-            // [at, begin) is text between matches, [begin, end) a match. The matches are the delimiters, or with
-            // invert the text between them is; `removed` drops the delimiters, `isolated` keeps everything.
-            const bool gap_kept = isolated || !step.invert;
-            const bool match_kept = isolated || step.invert;
-            if (gap_kept) pretokenize(step_index + 1, piece.substr(at, begin - at));
+            if (gap_kept) pretokenize(step_index + 1, piece.substr(gap, begin - gap));
             if (match_kept) pretokenize(step_index + 1, piece.substr(begin, end - begin));
-            at = end;
+            gap = search = end;
         }
-        if (at < piece.size() && (isolated || !step.invert)) pretokenize(step_index + 1, piece.substr(at));
+        if (gap_kept && gap < piece.size()) pretokenize(step_index + 1, piece.substr(gap));
     }
 
     static size_t next_char_length(std::string_view s, size_t i) {

@@ -407,6 +407,39 @@ private slots:
         QCOMPARE(tok->encode("aab"), (ids_t{32, 'a', 256}));  // " aab": only (a, b) merges
         QCOMPARE(tok->decode(tok->encode("<s>ab")), std::string("<s> ab"));
     }
+
+    void splitBehaviours_data() {
+        QTest::addColumn<QString>("behaviour");
+        QTest::addColumn<bool>("invert");
+        QTest::addColumn<ids_t>("ids");
+        // "ab-ab" split at "-": HF's SplitDelimiterBehavior. With (a, b) -> 256 the pieces show where the cuts were.
+        QTest::newRow("Removed") << QStringLiteral("Removed") << false << ids_t{256, 256};
+        QTest::newRow("Isolated") << QStringLiteral("Isolated") << false << ids_t{256, '-', 256};
+        QTest::newRow("Removed, invert") << QStringLiteral("Removed") << true << ids_t{'-'};
+        QTest::newRow("Isolated, invert") << QStringLiteral("Isolated") << true << ids_t{256, '-', 256};
+    }
+    void splitBehaviours() {
+        QFETCH(QString, behaviour);
+        QFETCH(bool, invert);
+        QFETCH(ids_t, ids);
+        QJsonObject vocab;
+        for (int b = 0; b < 256; ++b) vocab.insert(QString::fromStdString(m_tok->token_text(b)), b);
+        vocab.insert(QStringLiteral("ab"), 256);
+        const QJsonObject split{{QStringLiteral("type"), QStringLiteral("Split")},
+                                {QStringLiteral("pattern"), QJsonObject{{QStringLiteral("String"), QStringLiteral("-")}}},
+                                {QStringLiteral("behavior"), behaviour}, {QStringLiteral("invert"), invert}};
+        const QJsonObject byteLevel{{QStringLiteral("type"), QStringLiteral("ByteLevel")}, {QStringLiteral("add_prefix_space"), false},
+                                    {QStringLiteral("use_regex"), false}};
+        const QJsonObject root{
+            {QStringLiteral("pre_tokenizer"), QJsonObject{{QStringLiteral("type"), QStringLiteral("Sequence")},
+                                                          {QStringLiteral("pretokenizers"), QJsonArray{split, byteLevel}}}},
+            {QStringLiteral("decoder"), QJsonObject{{QStringLiteral("type"), QStringLiteral("ByteLevel")}}},
+            {QStringLiteral("model"), QJsonObject{{QStringLiteral("type"), QStringLiteral("BPE")}, {QStringLiteral("vocab"), vocab},
+                                                  {QStringLiteral("merges"), QJsonArray{QStringLiteral("a b")}}}}};
+        const auto tok = m1::tokenizer::from_json(view(QJsonDocument(root).toJson()), "split");
+        QCOMPARE(tok->encode("ab-ab"), ids);
+        QCOMPARE(tok->encode("abab"), (invert && behaviour == QStringLiteral("Removed")) ? ids_t{} : (ids_t{256, 256}));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTokenizer)
