@@ -1,11 +1,11 @@
 #include "app/core/Workspace.h"
 
+#include "app/core/JsonFile.h"
+
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 
 namespace m1::app {
 namespace {
@@ -99,38 +99,17 @@ bool Workspace::fromJson(const QJsonObject& root, const QString& origin, QString
 }
 
 bool Workspace::load(const QString& file, QString* error) {
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1: cannot open the workspace file (%2)").arg(file, f.errorString());
-        return false;
-    }
-    QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &parseError);
-    if (doc.isNull()) {
-        *error = QStringLiteral("%1: not valid JSON at offset %2 (%3)")
-                     .arg(file)
-                     .arg(parseError.offset)
-                     .arg(parseError.errorString());
-        return false;
-    }
+    QJsonObject json;
+    if (!readJsonObjectFile(file, QStringLiteral("workspace"), &json, error)) return false;
     Workspace loaded;
-    if (!loaded.fromJson(doc.object(), file, error)) return false;
+    if (!loaded.fromJson(json, file, error)) return false;
     loaded.m_file = QFileInfo(file).absoluteFilePath();
     *this = loaded;
     return true;
 }
 
 bool Workspace::save(const QString& file, QString* error) {
-    QSaveFile out(file);
-    if (!out.open(QIODevice::WriteOnly)) {
-        *error = QStringLiteral("%1: cannot write (%2)").arg(file, out.errorString());
-        return false;
-    }
-    out.write(QJsonDocument(toJson()).toJson(QJsonDocument::Indented));
-    if (!out.commit()) {
-        *error = QStringLiteral("%1: cannot write (%2)").arg(file, out.errorString());
-        return false;
-    }
+    if (!writeFileAtomically(file, QJsonDocument(toJson()).toJson(QJsonDocument::Indented), error)) return false;
     m_file = QFileInfo(file).absoluteFilePath();
     return true;
 }

@@ -1,5 +1,7 @@
 #include "app/report/ReportWriter.h"
 
+#include "app/core/JsonFile.h"
+
 #include <QFileInfo>
 #include <QPageLayout>
 #include <QPageSize>
@@ -173,17 +175,7 @@ bool ReportWriter::write(const Conversation& conv, const QString& file, const Re
         *error = QStringLiteral("%1: unknown report format '.%2' (use .md, .html or .pdf)").arg(file, ext);
         return false;
     }
-    QSaveFile out(file);
-    if (!out.open(QIODevice::WriteOnly)) {
-        *error = QStringLiteral("%1: cannot write (%2)").arg(file, out.errorString());
-        return false;
-    }
-    out.write(text.toUtf8());
-    if (!out.commit()) {
-        *error = QStringLiteral("%1: cannot write (%2)").arg(file, out.errorString());
-        return false;
-    }
-    return true;
+    return writeFileAtomically(file, text.toUtf8(), error);
 }
 
 }  // namespace m1::app

@@ -1,9 +1,9 @@
 #include "app/session/Conversation.h"
 
-#include <QFile>
+#include "app/core/JsonFile.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 
 namespace m1::app {
 namespace {
@@ -183,36 +183,14 @@ bool Conversation::fromJson(const QJsonObject& json, QString* error) {
 }
 
 bool Conversation::save(const QString& file, QString* error) const {
-    QSaveFile out(file);
-    if (!out.open(QIODevice::WriteOnly)) {
-        *error = QStringLiteral("%1: cannot write (%2)").arg(file, out.errorString());
-        return false;
-    }
-    out.write(QJsonDocument(toJson()).toJson(QJsonDocument::Indented));
-    if (!out.commit()) {
-        *error = QStringLiteral("%1: cannot write (%2)").arg(file, out.errorString());
-        return false;
-    }
-    return true;
+    return writeFileAtomically(file, QJsonDocument(toJson()).toJson(QJsonDocument::Indented), error);
 }
 
 bool Conversation::load(const QString& file, QString* error) {
-    QFile in(file);
-    if (!in.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1: cannot open (%2)").arg(file, in.errorString());
-        return false;
-    }
-    QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(in.readAll(), &parseError);
-    if (doc.isNull() || !doc.isObject()) {
-        *error = QStringLiteral("%1: not a complete conversation file (JSON error at offset %2: %3)")
-                     .arg(file)
-                     .arg(parseError.offset)
-                     .arg(parseError.errorString());
-        return false;
-    }
+    QJsonObject json;
+    if (!readJsonObjectFile(file, QStringLiteral("conversation"), &json, error)) return false;
     QString why;
-    if (!fromJson(doc.object(), &why)) {
+    if (!fromJson(json, &why)) {
         *error = file + QStringLiteral(": ") + why;
         return false;
     }

@@ -86,7 +86,7 @@ private slots:
     void badFilesAreRefusedWithTheirName_data() {
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("truncated JSON") << QByteArray("{\"sources\":[{\"path\":\"a") << QStringLiteral("not valid JSON");
+        QTest::newRow("truncated JSON") << QByteArray("{\"sources\":[{\"path\":\"a") << QStringLiteral("not a complete workspace file");
         QTest::newRow("no sources") << QByteArray("{\"name\":\"x\"}") << QStringLiteral("\"sources\" array");
         QTest::newRow("source without path") << QByteArray("{\"sources\":[{}]}") << QStringLiteral("source 1");
         QTest::newRow("future version") << QByteArray("{\"version\":2,\"sources\":[]}") << QStringLiteral("version 2 is not supported");
