@@ -4,7 +4,8 @@
 // Two levels. Level 1 is per thread, direct-mapped and lock-free: short pieces (most words) are answered from
 // memory no other thread touches. Level 2 is shared by all threads of one tokenizer and sharded by hash so
 // parallel encoders rarely wait on the same mutex; a full shard is cleared rather than evicted entry by entry
-// (text repeats its vocabulary quickly, so hot pieces come back at once). Both are bounded.
+// (text repeats its vocabulary quickly, so hot pieces come back at once). Both are bounded: level 1 takes 256 KiB
+// per encoding thread, level 2 at most 2^17 pieces (about 15 MB) per tokenizer.
 #pragma once
 
 #include <array>
@@ -24,7 +25,7 @@ public:
     // '=', a base64 blob) rarely repeat, and the cache stays small.
     static constexpr size_t k_max_piece = 256;
 
-    explicit piece_cache(size_t capacity = 1 << 18);
+    explicit piece_cache(size_t capacity = 1 << 17);
 
     // Replaces `ids` with the cached ids of `piece` and returns true, or returns false.
     bool find(std::string_view piece, std::vector<int32_t>& ids) const;
