@@ -299,6 +299,22 @@ private slots:
         QCOMPARE(m_tok->decode(ids_t{}), std::string());
     }
 
+    void longRunsOfOneCharacter_data() {
+        QTest::addColumn<QByteArray>("unit");
+        for (const char* unit : {" ", "a", "\n", "=", "7", "\t ", "\xC3\xA9", "\xF0\x9F\x98\x80", "\xE6\xBC\xA2"})
+            QTest::newRow(QByteArray(unit).toPercentEncoding().constData()) << QByteArray(unit);
+    }
+    void longRunsOfOneCharacter() {
+        // 200 KB pieces: far past the piece cache and any regex stack; long_runs.txt checks the ids of shorter runs.
+        QFETCH(QByteArray, unit);
+        const QByteArray text = unit.repeated(200000 / unit.size());
+        const ids_t ids = m_tok->encode(view(text));
+        QVERIFY(!ids.empty());
+        QVERIFY(ids.size() < size_t(text.size()));
+        QCOMPARE(m_tok->count(view(text)), ids.size());
+        QCOMPARE(m_tok->decode(ids), std::string(view(text)));
+    }
+
     void encodesFromManyThreadsAtOnce() {
         const QStringList names = golden().value(QStringLiteral("files")).toObject().keys();
         std::vector<std::future<bool>> results;
@@ -399,6 +415,14 @@ private slots:
             {QStringLiteral("model"), model}};
         const auto tok = m1::tokenizer::from_json(view(QJsonDocument(root).toJson()), "hand-written");
         QCOMPARE(tok->size(), size_t(301));
+
+        // Both tokenizers cache the piece " ab" in this thread's cache; neither may see the other's ids.
+        const ids_t m1Ids = m_tok->encode(" ab ab");
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(tok->encode(" ab ab"), (ids_t{258, 258}));
+            QCOMPARE(m_tok->encode(" ab ab"), m1Ids);
+        }
+        QVERIFY(m1Ids != (ids_t{258, 258}));
         QVERIFY(tok->is_special(300));
         QVERIFY(!tok->is_special(299));
         QCOMPARE(tok->encode("abc"), (ids_t{32, 257}));       // prefix space: " abc" -> 'Ġ' + "abc" (rank 1 beats rank 2)
