@@ -98,7 +98,7 @@ private:
             return;
         }
         if (m_t.ignore_merges) {
-            const auto it = m_t.id_of_bytes.find(std::string(piece));
+            const auto it = m_t.id_of_bytes.find(piece);
             if (it != m_t.id_of_bytes.end()) {
                 m_sink(std::span<const int32_t>(&it->second, 1));
                 return;
@@ -174,7 +174,7 @@ std::string tokenizer::decode(std::span<const int32_t> ids) const {
 }
 
 int32_t tokenizer::token_id(std::string_view token) const {
-    const auto it = m_impl->id_of_text.find(std::string(token));
+    const auto it = m_impl->id_of_text.find(token);
     return it == m_impl->id_of_text.end() ? -1 : it->second;
 }
 

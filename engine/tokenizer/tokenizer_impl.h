@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +32,13 @@ struct pretokenize_step {
     bool add_prefix_space = false;
 };
 
+// string -> id, looked up by string_view without building a std::string.
+struct string_hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using string_id_map = std::unordered_map<std::string, int32_t, string_hash, std::equal_to<>>;
+
 struct tokenizer_impl {
     std::string origin;  // the file it came from, for messages
 
@@ -39,7 +47,7 @@ struct tokenizer_impl {
     std::string bytes_arena;
     std::vector<uint32_t> bytes_offset;  // [size + 1]: bytes of id i are bytes_arena[offset[i], offset[i+1])
     std::vector<uint8_t> special;        // [size]
-    std::unordered_map<std::string, int32_t> id_of_text;
+    string_id_map id_of_text;
 
     added_token_matcher added;
     bool nfc = false;
@@ -48,7 +56,7 @@ struct tokenizer_impl {
     std::array<int32_t, 256> byte_id{};  // id of the one-byte token of each byte
     bpe_merges merges;
     bool ignore_merges = false;                          // a piece that is a whole vocab token maps to it directly
-    std::unordered_map<std::string, int32_t> id_of_bytes;  // filled only when ignore_merges
+    string_id_map id_of_bytes;  // filled only when ignore_merges
 
     piece_cache cache;
 };

@@ -123,7 +123,7 @@ public:
     }
 
     void merges(const tokenizer_json& data, tokenizer_impl& t,
-                const std::unordered_map<std::string, int32_t>& vocab) const {
+                const string_id_map& vocab) const {
         size_t rank = 0;
         std::string joined;
         for (const auto& [left, right] : data.merges) {
@@ -221,7 +221,7 @@ std::unique_ptr<tokenizer_impl> load_tokenizer_json(std::string_view json_text, 
         const size_t size = static_cast<size_t>(max_id + 1);
         t->token_texts.assign(size, std::string());
         t->special.assign(size, 0);
-        std::unordered_map<std::string, int32_t> vocab_ids;
+        string_id_map vocab_ids;
         vocab_ids.reserve(vocab.size());
         for (auto& [text, id] : vocab) {
             vocab_ids.emplace(text, id);
