@@ -267,11 +267,9 @@ bool RemoteBackend::generate(const std::string& suffix, const SamplingSettings& 
                 return true;
             }
             gotBytes = true;
-            if (!reader.feed(std::string_view(data, n), &pieces)) {
-                malformed = true;
-                return false;
-            }
-            return deliver(pieces);
+            // What came before a malformed line is still delivered; then the stream is given up.
+            malformed = !reader.feed(std::string_view(data, n), &pieces);
+            return deliver(pieces) && !malformed;
         };
 
         // Cancel must also work while the server is silent: a watcher closes the socket under the blocked read.
