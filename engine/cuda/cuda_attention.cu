@@ -7,7 +7,21 @@ namespace {
 constexpr int k_threads = 128;  // one key per thread in a tile; head dims split over the same threads
 constexpr int k_max_d = 256;
 
+__device__ float load(const float* p, int64_t i) {
+    return p[i];
+}
+__device__ float load(const bf16* p, int64_t i) {
+    return __bfloat162float(p[i]);
+}
+__device__ void store(float* p, int64_t i, float v) {
+    p[i] = v;
+}
+__device__ void store(bf16* p, int64_t i, float v) {
+    p[i] = __float2bfloat16(v);
+}
+
 // grid (n, nh + g): the first nh CTAs of a token rotate its query heads, the next g its key heads (and copy v).
+template <class T>
 __global__ void rope_cache_kernel(rope_cache_params p) {
     const int64_t t = blockIdx.x, hd = blockIdx.y, half = p.rotary_dim / 2;
     const float pos = float(p.pos0 + t);
@@ -27,8 +41,8 @@ __global__ void rope_cache_kernel(rope_cache_params p) {
     }
     const float* k = p.k + t * p.ld_kv + kvh * p.d;
     const float* v = p.v + t * p.ld_kv + kvh * p.d;
-    bf16* kc = p.k_cache + (p.pos0 + t) * KV + kvh * p.d;
-    bf16* vc = p.v_cache + (p.pos0 + t) * KV + kvh * p.d;
+    T* kc = static_cast<T*>(p.k_cache) + (p.pos0 + t) * KV + kvh * p.d;
+    T* vc = static_cast<T*>(p.v_cache) + (p.pos0 + t) * KV + kvh * p.d;
     for (int64_t i = threadIdx.x; i < p.d; i += blockDim.x) {
         float out = k[i];
         if (i < half) {
@@ -38,8 +52,8 @@ __global__ void rope_cache_kernel(rope_cache_params p) {
             const float angle = pos * p.inv_freq[i - half];
             out = k[i] * cosf(angle) + k[i - half] * sinf(angle);
         }
-        kc[i] = __float2bfloat16(out);
-        vc[i] = __float2bfloat16(v[i]);
+        store(kc, i, out);
+        store(vc, i, v[i]);
     }
 }
 
@@ -64,14 +78,15 @@ __device__ float block_add(float v, float* scratch) {
 }
 
 // grid (n, nh), k_threads threads: online softmax over tiles of k_threads keys.
+template <class T>
 __global__ void attention_kernel(attention_params p) {
     __shared__ float q[k_max_d];
     __shared__ float prob[k_threads];
     __shared__ float scratch[32];
     const int64_t t = blockIdx.x, h = blockIdx.y, d = p.d;
     const int64_t group = p.n_heads / p.n_kv_heads, KV = p.n_kv_heads * d;
-    const bf16* K = p.k_cache + (h / group) * d;
-    const bf16* V = p.v_cache + (h / group) * d;
+    const T* K = static_cast<const T*>(p.k_cache) + (h / group) * d;
+    const T* V = static_cast<const T*>(p.v_cache) + (h / group) * d;
     const int64_t keys = p.pos0 + t + 1;  // causal: this query sees cache rows [0, keys)
     for (int64_t x = threadIdx.x; x < d; x += blockDim.x) q[x] = p.q[t * p.ld_q + h * d + x] * p.scale;
     __syncthreads();
@@ -81,9 +96,9 @@ __global__ void attention_kernel(attention_params p) {
         const int64_t key = k0 + threadIdx.x;
         float sc = -INFINITY;
         if (key < keys) {
-            const bf16* kr = K + key * KV;
+            const T* kr = K + key * KV;
             float dot = 0;
-            for (int64_t x = 0; x < d; ++x) dot += q[x] * __bfloat162float(kr[x]);
+            for (int64_t x = 0; x < d; ++x) dot += q[x] * load(kr, x);
             sc = dot;
         }
         const float tile_max = block_max(sc, scratch);
@@ -100,7 +115,7 @@ __global__ void attention_kernel(attention_params p) {
             const int64_t e = threadIdx.x + int64_t(c) * k_threads;
             if (e < d) {
                 float a = acc[c] * rescale;
-                for (int64_t j = 0; j < tile; ++j) a += prob[j] * __bfloat162float(V[(k0 + j) * KV + e]);
+                for (int64_t j = 0; j < tile; ++j) a += prob[j] * load(V, (k0 + j) * KV + e);
                 acc[c] = a;
             }
         }
@@ -110,7 +125,7 @@ __global__ void attention_kernel(attention_params p) {
 #pragma unroll
     for (int c = 0; c < k_max_d / k_threads; ++c) {
         const int64_t e = threadIdx.x + int64_t(c) * k_threads;
-        if (e < d) p.o[t * p.n_heads * d + h * d + e] = __float2bfloat16(acc[c] * inv);
+        if (e < d) p.o[t * p.n_heads * d + h * d + e] = acc[c] * inv;
     }
 }
 
@@ -118,14 +133,22 @@ __global__ void attention_kernel(attention_params p) {
 
 cudaError_t launch_rope_cache(const rope_cache_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
-    rope_cache_kernel<<<dim3(unsigned(p.n), unsigned(p.n_heads + p.n_kv_heads)), 64, 0, s>>>(p);
+    const dim3 grid(unsigned(p.n), unsigned(p.n_heads + p.n_kv_heads));
+    if (p.kv_f32)
+        rope_cache_kernel<float><<<grid, 64, 0, s>>>(p);
+    else
+        rope_cache_kernel<bf16><<<grid, 64, 0, s>>>(p);
     return cudaGetLastError();
 }
 
 cudaError_t launch_attention(const attention_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
     if (p.d > k_max_d || p.n_kv_heads <= 0 || p.n_heads % p.n_kv_heads != 0) return cudaErrorInvalidValue;
-    attention_kernel<<<dim3(unsigned(p.n), unsigned(p.n_heads)), k_threads, 0, s>>>(p);
+    const dim3 grid(unsigned(p.n), unsigned(p.n_heads));
+    if (p.kv_f32)
+        attention_kernel<float><<<grid, k_threads, 0, s>>>(p);
+    else
+        attention_kernel<bf16><<<grid, k_threads, 0, s>>>(p);
     return cudaGetLastError();
 }
 

@@ -1,6 +1,7 @@
 // Softmax attention on the GPU (CPU counterpart: engine/cpu/cpu_attention.h): partial RoPE (rotate-half inside
 // the first rotary_dim dims of a head, angle fp32(pos)·inv_freq in fp32), GQA (query head h reads kv head
-// h / (nh/g)), scale 1/√d, causal, fp32 softmax, KV cache of post-RoPE keys and values in bf16.
+// h / (nh/g)), scale 1/√d, causal, fp32 softmax, KV cache of post-RoPE keys and values in bf16 (fast) or fp32
+// (reference precision).
 //
 // The attention kernel serves prefill and decode alike: query t of the call sits at position pos0 + t and sees
 // cache rows [0, pos0 + t]. This is the correct simple version (one CTA per query and head, online softmax over
@@ -17,7 +18,7 @@
 namespace m1::cuda {
 
 // Rotates q (n rows of nh heads, row stride ld_q) in place, and writes the rotated k and the plain v of the n new
-// tokens (row stride ld_kv, g heads) into the bf16 caches at rows [pos0, pos0 + n) (row width KV).
+// tokens (row stride ld_kv, g heads) into the caches at rows [pos0, pos0 + n) (row width KV).
 struct rope_cache_params {
     float* q = nullptr;
     int64_t ld_q = 0;
@@ -26,19 +27,21 @@ struct rope_cache_params {
     int64_t ld_kv = 0;
     int64_t n = 0, n_heads = 0, n_kv_heads = 0, d = 0, rotary_dim = 0, pos0 = 0;
     const float* inv_freq = nullptr;  // (rotary_dim / 2)
-    bf16* k_cache = nullptr;          // (capacity, KV)
-    bf16* v_cache = nullptr;          // (capacity, KV)
+    void* k_cache = nullptr;          // (capacity, KV) bf16, or float when kv_f32
+    void* v_cache = nullptr;          // (capacity, KV)
+    bool kv_f32 = false;
 };
 cudaError_t launch_rope_cache(const rope_cache_params& p, cudaStream_t s);
 
 struct attention_params {
     const float* q = nullptr;  // (n, nh·d) post-RoPE queries, row stride ld_q
     int64_t ld_q = 0;
-    const bf16* k_cache = nullptr;  // (pos0 + n, KV)
-    const bf16* v_cache = nullptr;  // (pos0 + n, KV)
+    const void* k_cache = nullptr;  // (pos0 + n, KV) bf16, or float when kv_f32
+    const void* v_cache = nullptr;  // (pos0 + n, KV)
+    bool kv_f32 = false;
     int64_t n = 0, n_heads = 0, n_kv_heads = 0, d = 0, pos0 = 0;
     float scale = 1;
-    bf16* o = nullptr;  // (n, nh·d) attention output, the o_proj input
+    float* o = nullptr;  // (n, nh·d) attention output, the o_proj input
 };
 // d <= 256.
 cudaError_t launch_attention(const attention_params& p, cudaStream_t s);

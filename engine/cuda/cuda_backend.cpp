@@ -4,10 +4,12 @@
 #include "engine/cuda/cuda_gemm.h"
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/cuda/cuda_ops.cuh"
+#include "engine/cuda/cuda_random.cuh"
 #include "engine/model/forward.h"
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 namespace m1::cuda {
@@ -29,7 +31,7 @@ struct cuda_backend::layer {
 struct cuda_backend::workspace {
     device_buffer<int32_t> ids;
     device_buffer<float> x, h, b, g, m, proj, o, gate, scratch, logits;
-    device_buffer<bf16> h16, g16, o16;
+    device_buffer<bf16> cvt;  // bf16 GEMM inputs (hi, lo)
     moe_workspace moe;
 };
 
@@ -45,69 +47,98 @@ void upload_into(device_buffer<bf16>& dst, size_t offset, const checkpoint& ck, 
     upload_bf16(dst, v.data(), v.size(), offset);
 }
 
-size_t numel(const checkpoint& ck, const std::string& name) {
-    return size_t(ck.tensor(name).numel());
-}
-
 }  // namespace
 
-cuda_backend::cuda_backend(const checkpoint& ck, cuda_options options)
-    : m_config(ck.config()), m_options(options) {
+cuda_backend::cuda_backend(const checkpoint& ck, cuda_options options) : m_config(ck.config()), m_options(options) {
+    setup(ck.dir());
+    ck.validate();  // every tensor present with the config's shape (after the plan: config-only dirs are refused by it)
+    load([&](device_buffer<bf16>& dst, size_t offset, const std::string& name) { upload_into(dst, offset, ck, name); },
+         [&](device_buffer<float>& dst, const std::string& name) { upload_f32(dst, ck, name); });
+}
+
+cuda_backend::cuda_backend(const model_config& c, uint64_t seed, cuda_options options) : m_config(c), m_options(options) {
+    m_config.validate("random model");
+    setup("random model (seed " + std::to_string(seed) + ")");
+    std::map<std::string, tensor_spec> specs;
+    for (tensor_spec& t : expected_tensors(m_config)) specs.emplace(t.name, std::move(t));
+    const auto spec = [&](const std::string& name) -> const tensor_spec& {
+        auto it = specs.find(name);
+        if (it == specs.end()) throw std::invalid_argument("random model: no tensor " + name);
+        return it->second;
+    };
+    cudaStream_t s = m_stream->get();
+    load(
+        [&](device_buffer<bf16>& dst, size_t offset, const std::string& name) {
+            random_params p = random_params_for(spec(name), seed);
+            p.out16 = dst.data() + offset;
+            check(launch_random(p, s), "random weights kernel");
+        },
+        [&](device_buffer<float>& dst, const std::string& name) {
+            random_params p = random_params_for(spec(name), seed);
+            dst.reserve(size_t(p.count));
+            p.out32 = dst.data();
+            check(launch_random(p, s), "random weights kernel");
+        });
+    m_stream->sync();
+}
+
+void cuda_backend::setup(const std::string& origin) {
     const model_config& c = m_config;
     const int64_t block = std::max<int64_t>(1, c.lightning_block);
     m_options.max_chunk = std::max<int64_t>(block, m_options.max_chunk / block * block);
     if (m_options.context <= 0) m_options.context = std::min<int64_t>(c.max_position_embeddings, 131072);
     check(cudaSetDevice(m_options.device), "cudaSetDevice");
-    m_plan = plan_memory(c, m_options.context, m_options.max_chunk);
+    m_plan = plan_memory(c, m_options.context, m_options.max_chunk,
+                         m_options.precision == cuda_precision::reference ? 4 : 2);
     size_t free_bytes = 0, total_bytes = 0;
     check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
-    check_plan_fits(m_plan, free_bytes, ck.dir());
-    ck.validate();  // every tensor present with the config's shape (after the plan: config-only dirs are refused by it)
-
+    check_plan_fits(m_plan, free_bytes, origin);
     m_stream = std::make_unique<cuda_stream>();
     m_blas = std::make_unique<cublas_handle>(m_stream->get());
     m_ws = std::make_unique<workspace>();
+}
 
+void cuda_backend::load(const put16_fn& put16, const put32_fn& put32) {
+    const model_config& c = m_config;
+    const int64_t block = std::max<int64_t>(1, c.lightning_block);
     const int64_t H = c.hidden_size, D = c.attn_dim(), KV = c.kv_dim(), E = c.num_experts, I = c.intermediate_size;
     m_embed.reserve(size_t(c.vocab_size * H));
-    upload_into(m_embed, 0, ck, tn::embed_tokens);
-    upload_f32(m_lm_head, ck, c.tie_word_embeddings ? tn::embed_tokens : tn::lm_head);
-    upload_f32(m_final_norm, ck, tn::final_norm);
+    put16(m_embed, 0, tn::embed_tokens);
+    put32(m_lm_head, c.tie_word_embeddings ? tn::embed_tokens : tn::lm_head);
+    put32(m_final_norm, tn::final_norm);
     m_inv_freq.upload(rope_inv_freq(c));
 
     m_layers.resize(size_t(c.num_layers));
     for (int64_t l = 0; l < c.num_layers; ++l) {
         layer& w = m_layers[size_t(l)];
         w.kind = c.kind(l);
-        upload_f32(w.input_norm, ck, tn::layer(l, "input_layernorm.weight"));
-        upload_f32(w.post_norm, ck, tn::layer(l, "post_attention_layernorm.weight"));
+        put32(w.input_norm, tn::layer(l, "input_layernorm.weight"));
+        put32(w.post_norm, tn::layer(l, "post_attention_layernorm.weight"));
         if (w.kind == layer_kind::lightning) {
             w.proj.reserve(size_t(3 * D * H));
-            upload_into(w.proj, 0, ck, tn::layer(l, "self_attn.qkv_proj.weight"));
+            put16(w.proj, 0, tn::layer(l, "self_attn.qkv_proj.weight"));
             w.gate.reserve(size_t(D * H));
-            upload_into(w.gate, 0, ck, tn::layer(l, "self_attn.output_gate.weight"));
-            upload_f32(w.out_norm, ck, tn::layer(l, "self_attn.norm.weight"));
+            put16(w.gate, 0, tn::layer(l, "self_attn.output_gate.weight"));
+            put32(w.out_norm, tn::layer(l, "self_attn.norm.weight"));
             w.out.reserve(size_t(H * D));
-            upload_into(w.out, 0, ck, tn::layer(l, "self_attn.out_proj.weight"));
+            put16(w.out, 0, tn::layer(l, "self_attn.out_proj.weight"));
             w.pw.upload(lightning_decay_table(lightning_slopes(c, l), block));
         } else {
             w.proj.reserve(size_t((D + 2 * KV) * H));
-            upload_into(w.proj, 0, ck, tn::layer(l, "self_attn.q_proj.weight"));
-            upload_into(w.proj, size_t(D * H), ck, tn::layer(l, "self_attn.k_proj.weight"));
-            upload_into(w.proj, size_t((D + KV) * H), ck, tn::layer(l, "self_attn.v_proj.weight"));
+            put16(w.proj, 0, tn::layer(l, "self_attn.q_proj.weight"));
+            put16(w.proj, size_t(D * H), tn::layer(l, "self_attn.k_proj.weight"));
+            put16(w.proj, size_t((D + KV) * H), tn::layer(l, "self_attn.v_proj.weight"));
             w.out.reserve(size_t(H * D));
-            upload_into(w.out, 0, ck, tn::layer(l, "self_attn.o_proj.weight"));
+            put16(w.out, 0, tn::layer(l, "self_attn.o_proj.weight"));
         }
-        upload_f32(w.router, ck, tn::layer(l, "block_sparse_moe.gate.weight"));
+        put32(w.router, tn::layer(l, "block_sparse_moe.gate.weight"));
         w.w13.reserve(size_t(E * 2 * I * H));
         w.w2.reserve(size_t(E * H * I));
         for (int64_t e = 0; e < E; ++e) {
-            upload_into(w.w13, size_t(e * 2 * I * H), ck, tn::expert(l, e, "w1"));
-            upload_into(w.w13, size_t(e * 2 * I * H + I * H), ck, tn::expert(l, e, "w3"));
-            upload_into(w.w2, size_t(e * H * I), ck, tn::expert(l, e, "w2"));
+            put16(w.w13, size_t(e * 2 * I * H), tn::expert(l, e, "w1"));
+            put16(w.w13, size_t(e * 2 * I * H + I * H), tn::expert(l, e, "w3"));
+            put16(w.w2, size_t(e * H * I), tn::expert(l, e, "w2"));
         }
-        if (numel(ck, tn::layer(l, "block_sparse_moe.gate.weight")) != size_t(E * H))
-            throw checkpoint_error(ck.dir() + ": router of layer " + std::to_string(l) + " has the wrong size");
     }
 }
 
@@ -118,6 +149,7 @@ std::unique_ptr<backend_state> cuda_backend::new_state() const {
     auto s = std::make_unique<cuda_state>();
     s->owner = this;
     s->kv_width = c.kv_dim();
+    s->kv_elem = m_options.precision == cuda_precision::reference ? 4 : 2;
     s->lightning.resize(size_t(c.num_layers));
     s->cache.resize(size_t(c.num_layers));
     const size_t floats = size_t(c.num_heads * c.head_dim * c.head_dim);
@@ -136,6 +168,7 @@ std::unique_ptr<backend_state> cuda_state::clone() const {
     s->owner = owner;
     s->pos = pos;
     s->kv_width = kv_width;
+    s->kv_elem = kv_elem;
     s->lightning.resize(lightning.size());
     s->cache.resize(cache.size());
     for (size_t l = 0; l < lightning.size(); ++l)
@@ -147,14 +180,14 @@ std::unique_ptr<backend_state> cuda_state::clone() const {
         }
     for (size_t l = 0; l < cache.size(); ++l)
         if (cache[l].capacity > 0) {
-            const size_t elems = size_t(std::max<int64_t>(pos, 1) * kv_width);
+            const size_t elems = size_t(std::max<int64_t>(pos, 1) * kv_width * kv_elem);
             s->cache[l].k.reserve(elems);
             s->cache[l].v.reserve(elems);
             s->cache[l].capacity = std::max<int64_t>(pos, 1);
-            check(cudaMemcpy(s->cache[l].k.data(), cache[l].k.data(), size_t(pos * kv_width) * 2,
+            check(cudaMemcpy(s->cache[l].k.data(), cache[l].k.data(), size_t(pos * kv_width * kv_elem),
                              cudaMemcpyDeviceToDevice),
                   "clone KV cache");
-            check(cudaMemcpy(s->cache[l].v.data(), cache[l].v.data(), size_t(pos * kv_width) * 2,
+            check(cudaMemcpy(s->cache[l].v.data(), cache[l].v.data(), size_t(pos * kv_width * kv_elem),
                              cudaMemcpyDeviceToDevice),
                   "clone KV cache");
         }
@@ -175,12 +208,11 @@ void cuda_backend::grow_cache(cuda_state& st, int64_t tokens) const {
         cuda_state::kv& c = st.cache[size_t(l)];
         if (c.capacity >= tokens) continue;
         const int64_t cap = std::max<int64_t>({tokens, 2 * c.capacity, 1024});
-        device_buffer<bf16> k(size_t(cap * st.kv_width)), v(size_t(cap * st.kv_width));
+        const size_t row = size_t(st.kv_width * st.kv_elem);
+        device_buffer<char> k(size_t(cap) * row), v(size_t(cap) * row);
         if (st.pos > 0) {
-            check(cudaMemcpy(k.data(), c.k.data(), size_t(st.pos * st.kv_width) * 2, cudaMemcpyDeviceToDevice),
-                  "grow KV cache");
-            check(cudaMemcpy(v.data(), c.v.data(), size_t(st.pos * st.kv_width) * 2, cudaMemcpyDeviceToDevice),
-                  "grow KV cache");
+            check(cudaMemcpy(k.data(), c.k.data(), size_t(st.pos) * row, cudaMemcpyDeviceToDevice), "grow KV cache");
+            check(cudaMemcpy(v.data(), c.v.data(), size_t(st.pos) * row, cudaMemcpyDeviceToDevice), "grow KV cache");
         }
         c.k = std::move(k);
         c.v = std::move(v);
@@ -225,13 +257,13 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
     workspace& ws = *m_ws;
     const size_t nH = size_t(n * H), nD = size_t(n * D);
     ws.ids.reserve(size_t(n));
+    const bool split = m_options.precision == cuda_precision::reference;
     for (auto* b : {&ws.x, &ws.h, &ws.b, &ws.g, &ws.m}) b->reserve(nH);
-    ws.h16.reserve(nH);
-    ws.g16.reserve(nH);
     ws.proj.reserve(size_t(n * proj_w));
     ws.o.reserve(nD);
     ws.gate.reserve(nD);
-    ws.o16.reserve(nD);
+    ws.cvt.reserve(size_t(split ? 2 : 1) * std::max(nH, nD));
+    bf16* cvt = ws.cvt.data();
     ws.scratch.reserve(size_t(lightning_scratch_floats(n, nh, d, block)));
 
     check(cudaMemcpyAsync(ws.ids.data(), ids, size_t(n) * 4, cudaMemcpyHostToDevice, s), "upload ids");
@@ -253,11 +285,10 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         in.dim = H;
         in.eps = float(c.rms_norm_eps);
         in.y = ws.h.data();
-        in.y_bf16 = ws.h16.data();
         check(launch_rmsnorm(in, s), "input RMSNorm kernel");
 
         if (w.kind == layer_kind::lightning) {
-            linear_bf16(blas, ws.h16.data(), n, H, w.proj.data(), 3 * D, ws.proj.data());
+            linear_act(blas, s, ws.h.data(), n, H, w.proj.data(), 3 * D, ws.proj.data(), cvt, split);
             check(launch_silu(ws.proj.data(), n * 3 * D, s), "SiLU kernel");
             lightning_params lp{};
             lp.q = ws.proj.data();
@@ -283,10 +314,10 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             on.eps = float(c.lightning_norm_eps);
             on.y = ws.o.data();
             check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
-            linear_bf16(blas, ws.h16.data(), n, H, w.gate.data(), D, ws.gate.data());
-            check(launch_gate(ws.o.data(), ws.gate.data(), ws.o16.data(), n * D, s), "output gate kernel");
+            linear_act(blas, s, ws.h.data(), n, H, w.gate.data(), D, ws.gate.data(), cvt, split);
+            check(launch_gate(ws.o.data(), ws.gate.data(), ws.o.data(), n * D, s), "output gate kernel");
         } else {
-            linear_bf16(blas, ws.h16.data(), n, H, w.proj.data(), D + 2 * KV, ws.proj.data());
+            linear_act(blas, s, ws.h.data(), n, H, w.proj.data(), D + 2 * KV, ws.proj.data(), cvt, split);
             cuda_state::kv& cache = st.cache[size_t(l)];
             rope_cache_params rp{};
             rp.q = ws.proj.data();
@@ -303,22 +334,24 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             rp.inv_freq = m_inv_freq.data();
             rp.k_cache = cache.k.data();
             rp.v_cache = cache.v.data();
+            rp.kv_f32 = st.kv_elem == 4;
             check(launch_rope_cache(rp, s), "RoPE kernel");
             attention_params ap{};
             ap.q = ws.proj.data();
             ap.ld_q = D + 2 * KV;
             ap.k_cache = cache.k.data();
             ap.v_cache = cache.v.data();
+            ap.kv_f32 = st.kv_elem == 4;
             ap.n = n;
             ap.n_heads = nh;
             ap.n_kv_heads = c.num_kv_heads;
             ap.d = d;
             ap.pos0 = st.pos;
             ap.scale = float(1.0 / std::sqrt(double(d)));
-            ap.o = ws.o16.data();
+            ap.o = ws.o.data();
             check(launch_attention(ap, s), "attention kernel");
         }
-        linear_bf16(blas, ws.o16.data(), n, D, w.out.data(), H, ws.b.data());
+        linear_act(blas, s, ws.o.data(), n, D, w.out.data(), H, ws.b.data(), cvt, split);
 
         rmsnorm_params post{};
         post.res = ws.h.data();
@@ -330,12 +363,11 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         post.dim = H;
         post.eps = float(c.rms_norm_eps);
         post.y = ws.g.data();
-        post.y_bf16 = ws.g16.data();
         check(launch_rmsnorm(post, s), "post-attention RMSNorm kernel");
 
         moe_weights mw{w.router.data(), w.w13.data(), w.w2.data(), H, c.num_experts, c.experts_per_token,
                        c.intermediate_size};
-        moe_forward(blas, s, mw, ws.g.data(), ws.g16.data(), n, ws.m.data(), ws.moe);
+        moe_forward(blas, s, mw, ws.g.data(), n, ws.m.data(), ws.moe, split);
     }
     st.pos += n;
 

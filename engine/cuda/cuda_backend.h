@@ -1,6 +1,11 @@
 // The CUDA backend on one GPU: the MiniMax-M1 forward pass of engine/cpu/cpu_backend.h with weights resident in
-// bf16 (router and LM head fp32), activations in fp32 between kernels and rounded to bf16 only as GEMM inputs,
-// lightning states fp32 and the KV cache bf16 on the GPU.
+// bf16 (router and LM head fp32), activations in fp32 between kernels, lightning states fp32 on the GPU.
+// Two precisions (cuda_options::precision):
+//   reference  GEMM inputs as bf16 hi + lo pairs (two products, ~16 significant bits), KV cache fp32. Matches the
+//              fp32 CPU reference closely enough that MoE routing near-ties do not flip (spec §11.16); the default,
+//              and what `m1 logits` uses to compare backends.
+//   fast       GEMM inputs rounded to bf16 (one product), KV cache bf16: half the KV memory and GEMM time; logits
+//              agree with the reference except where a near-tie flips an expert choice.
 //
 // Per layer:  h = RMSNorm_in(α_mlp·g + β_mlp·m)      (the previous layer's residual, fused into the norm)
 //             b = Attention(h);   g = RMSNorm_post(α_attn·h + β_attn·b);   m = MoE(g)
@@ -23,6 +28,7 @@
 #include "engine/model/backend.h"
 #include "engine/model/checkpoint.h"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,8 +36,11 @@
 
 namespace m1::cuda {
 
+enum class cuda_precision { reference, fast };
+
 struct cuda_options {
     int device = 0;
+    cuda_precision precision = cuda_precision::reference;
     int64_t context = 0;      // tokens the memory plan reserves KV cache for (0: min(max_position_embeddings, 128K))
     int64_t max_chunk = 4096; // tokens per internal prefill chunk (rounded down to a multiple of the lightning block)
 };
@@ -43,12 +52,13 @@ public:
     size_t bytes() const override;
 
     struct kv {
-        device_buffer<bf16> k, v;  // (capacity, KV) post-RoPE keys, values
+        device_buffer<char> k, v;  // (capacity, KV) post-RoPE keys, values; kv_elem bytes per element
         int64_t capacity = 0;
     };
     const void* owner = nullptr;
     int64_t pos = 0;
-    int64_t kv_width = 0;
+    int64_t kv_width = 0;  // KV elements per cached token
+    int64_t kv_elem = 2;   // 2 (bf16) or 4 (fp32)
     std::vector<device_buffer<float>> lightning;  // per layer: (nh, d, d); empty for softmax layers
     std::vector<kv> cache;                        // per layer; empty for lightning layers
 };
@@ -58,6 +68,9 @@ public:
     // Plans memory, then uploads the checkpoint's tensors (validated against the config). Throws checkpoint_error,
     // memory_plan_error or cuda_error, each naming the problem.
     explicit cuda_backend(const checkpoint& ck, cuda_options options = {});
+    // Seeded random weights generated on the GPU, equal to those `m1 make-model --seed` writes (model_presets.h):
+    // for benchmarks of configurations too large for disk. Throws config_error, memory_plan_error or cuda_error.
+    cuda_backend(const model_config& c, uint64_t seed, cuda_options options = {});
     ~cuda_backend() override;
 
     std::string name() const override { return "cuda"; }
@@ -70,6 +83,10 @@ public:
 private:
     struct layer;
     struct workspace;
+    using put16_fn = std::function<void(device_buffer<bf16>&, size_t offset, const std::string& name)>;
+    using put32_fn = std::function<void(device_buffer<float>&, const std::string& name)>;
+    void setup(const std::string& origin);             // plan (refuses before allocating), stream, cuBLAS
+    void load(const put16_fn& put16, const put32_fn& put32);  // every tensor, through the given source
     void forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, bool want_logits, int64_t first_row,
                        float* logits);
     void grow_cache(cuda_state& st, int64_t tokens) const;

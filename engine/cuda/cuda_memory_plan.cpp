@@ -21,7 +21,7 @@ std::string memory_plan::describe() const {
            std::to_string(chunk) + " tokens) = " + gb(total());
 }
 
-memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk) {
+memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes) {
     memory_plan p;
     p.context = context;
     p.chunk = chunk;
@@ -37,15 +37,16 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk) {
     w += size_t(c.num_layers) * (2 * H * 4 + E * H * 4 + E * 3 * I * H * 2);  // norms, router, experts
     p.weights = w;
 
-    p.kv_cache = n_soft * size_t(context) * 2 * KV * 2;
+    p.kv_cache = n_soft * size_t(context) * 2 * KV * size_t(kv_bytes);
     p.lightning = n_light * nh * d * d * 4;
 
     const size_t n = size_t(chunk), block = size_t(std::max<int64_t>(1, c.lightning_block));
     const size_t proj = std::max(3 * D, D + 2 * KV);
-    size_t ws = n * H * (4 * 5 + 2 * 2);              // x, h, b, g, m fp32; h16, g16 bf16
-    ws += n * proj * 4 + n * D * (4 + 4 + 2);          // projections, o, gate, o16
+    size_t ws = n * H * 4 * 5;                         // x, h, b, g, m
+    ws += n * proj * 4 + n * D * 4 * 2;                // projections, o, gate
+    ws += 2 * n * std::max(H, D) * 2;                  // bf16 GEMM inputs (hi, lo)
     ws += (n + block - 1) / block * nh * d * d * 4;    // lightning block scratch
-    ws += n * E * 4 + n * k * (H * 2 + 2 * I * 4 + I * 2 + H * 4 + 16);  // MoE
+    ws += n * E * 4 + n * k * (H * 4 + 2 * I * 4 + I * 4 + H * 4 + 2 * 2 * std::max(H, I) + 16);  // MoE
     ws += n * V * 4 + n * 4;                           // logits of a chunk, ids
     p.workspace = ws;
     return p;

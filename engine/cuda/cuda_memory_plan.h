@@ -2,7 +2,7 @@
 // allocated, and refuses with a message that names the numbers and the ways out when it does not fit.
 //
 //   weights    every tensor in bf16, except the router and the LM head in fp32 and the norm weights in fp32
-//   KV cache   softmax layers × context × 2 (k, v) × kv_heads·head_dim × 2 bytes (bf16)
+//   KV cache   softmax layers × context × 2 (k, v) × kv_heads·head_dim × kv_bytes (2: bf16, 4: fp32)
 //   lightning  lightning layers × heads × head_dim² × 4 bytes (fp32 states), per sequence
 //   workspace  activations of one prefill chunk, the lightning block scratch, the logits of one chunk
 //
@@ -33,7 +33,7 @@ struct memory_plan_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk);
+memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes = 2);
 
 // Throws memory_plan_error when plan.total() exceeds device_bytes (the free memory of the GPU). The message says
 // what does not fit, by how much, and the options: a shorter context, a smaller prefill chunk, a smaller model

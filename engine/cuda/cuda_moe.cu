@@ -58,8 +58,8 @@ cudaError_t launch_route(const route_params& p, cudaStream_t s) {
     return cudaGetLastError();
 }
 
-void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, const bf16* g16, int64_t n,
-                 float* m, moe_workspace& ws) {
+void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m,
+                 moe_workspace& ws, bool split) {
     const int64_t H = w.H, E = w.E, k = w.k, I = w.I, rows = n * k;
     ws.logits.reserve(size_t(n * E));
     ws.expert.reserve(size_t(rows));
@@ -70,6 +70,7 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
     ws.y13.reserve(size_t(rows * 2 * I));
     ws.act.reserve(size_t(rows * I));
     ws.y.reserve(size_t(rows * H));
+    ws.cvt.reserve(size_t((split ? 2 : 1) * rows * std::max(H, I)));
 
     linear_f32(blas, g, n, H, w.router, E, ws.logits.data());
     check(launch_route({ws.logits.data(), n, E, k, ws.expert.data(), ws.weight.data()}, s), "MoE routing kernel");
@@ -110,16 +111,17 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
           "grouping upload");
     check(cudaMemcpyAsync(ws.cweight.data(), ws.h_cweight.data(), size_t(rows) * 4, cudaMemcpyHostToDevice, s),
           "grouping upload");
-    check(launch_gather_rows(g16, ws.index.data(), rows, H, ws.xg.data(), s), "MoE gather kernel");
+    check(launch_gather_rows(g, ws.index.data(), rows, H, ws.xg.data(), s), "MoE gather kernel");
+    // The conversion scratch is shared by the experts' products: they run in order on one stream.
     for (int64_t e = 0; e < E; ++e)
         if (count[size_t(e)] > 0)
-            linear_bf16(blas, ws.xg.data() + offset[size_t(e)] * H, count[size_t(e)], H, w.w13 + e * 2 * I * H, 2 * I,
-                        ws.y13.data() + offset[size_t(e)] * 2 * I);
+            linear_act(blas, s, ws.xg.data() + offset[size_t(e)] * H, count[size_t(e)], H, w.w13 + e * 2 * I * H,
+                       2 * I, ws.y13.data() + offset[size_t(e)] * 2 * I, ws.cvt.data(), split);
     check(launch_swiglu(ws.y13.data(), ws.act.data(), rows, I, s), "SwiGLU kernel");
     for (int64_t e = 0; e < E; ++e)
         if (count[size_t(e)] > 0)
-            linear_bf16(blas, ws.act.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
-                        ws.y.data() + offset[size_t(e)] * H);
+            linear_act(blas, s, ws.act.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
+                       ws.y.data() + offset[size_t(e)] * H, ws.cvt.data(), split);
     check(launch_combine({ws.y.data(), ws.index.data() + rows, ws.cweight.data(), n, k, H, m}, s), "MoE combine kernel");
     // The host vectors above are read by the async uploads: wait before the next call may overwrite them.
     check(cudaStreamSynchronize(s), "MoE synchronisation");

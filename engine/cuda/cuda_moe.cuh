@@ -40,17 +40,18 @@ struct moe_workspace {
     device_buffer<float> weight;    // (n, k)
     device_buffer<int32_t> index;   // (n·k) gather: token of each grouped row, then (n, k) combine rows
     device_buffer<float> cweight;   // (n, k) combine weights, ascending expert per token
-    device_buffer<bf16> xg;         // (n·k, H) grouped inputs
+    device_buffer<float> xg;        // (n·k, H) grouped inputs
     device_buffer<float> y13;       // (n·k, 2I)
-    device_buffer<bf16> act;        // (n·k, I)
+    device_buffer<float> act;       // (n·k, I)
     device_buffer<float> y;         // (n·k, H)
+    device_buffer<bf16> cvt;        // bf16 GEMM inputs (hi, lo) of one expert
     std::vector<int32_t> h_expert, h_index;
     std::vector<float> h_weight, h_cweight;
 };
 
-// g: (n, H) fp32 normed input (router input), g16: the same in bf16 (expert input); m: (n, H) written.
+// g: (n, H) fp32 normed input; m: (n, H) written. split: expert inputs as bf16 hi + lo (see linear_act).
 // Throws cuda_error on a failed call.
-void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, const bf16* g16, int64_t n,
-                 float* m, moe_workspace& ws);
+void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m,
+                 moe_workspace& ws, bool split);
 
 }  // namespace m1::cuda

@@ -68,24 +68,32 @@ __global__ void silu_kernel(float* x, int64_t count) {
         x[i] = x[i] * sigmoidf_(x[i]);
 }
 
-__global__ void gate_kernel(const float* o, const float* gate, bf16* out, int64_t count) {
+__global__ void gate_kernel(const float* o, const float* gate, float* out, int64_t count) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x)
-        out[i] = __float2bfloat16(o[i] * sigmoidf_(gate[i]));
+        out[i] = o[i] * sigmoidf_(gate[i]);
 }
 
-__global__ void swiglu_kernel(const float* in, bf16* out, int64_t rows, int64_t I) {
+__global__ void split_kernel(const float* x, bf16* hi, bf16* lo, int64_t count) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x) {
+        const bf16 h = __float2bfloat16(x[i]);
+        hi[i] = h;
+        if (lo) lo[i] = __float2bfloat16(x[i] - __bfloat162float(h));
+    }
+}
+
+__global__ void swiglu_kernel(const float* in, float* out, int64_t rows, int64_t I) {
     const int64_t count = rows * I;
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
          i += int64_t(gridDim.x) * blockDim.x) {
         const int64_t r = i / I, c = i % I;
         const float g = in[r * 2 * I + c], u = in[r * 2 * I + I + c];
-        out[i] = __float2bfloat16(g * sigmoidf_(g) * u);
+        out[i] = g * sigmoidf_(g) * u;
     }
 }
 
-__global__ void gather_rows_kernel(const bf16* x, const int32_t* index, int64_t dim, bf16* out) {
+__global__ void gather_rows_kernel(const float* x, const int32_t* index, int64_t dim, float* out) {
     const int64_t r = blockIdx.x;
-    const bf16* src = x + int64_t(index[r]) * dim;
+    const float* src = x + int64_t(index[r]) * dim;
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) out[r * dim + i] = src[i];
 }
 
@@ -126,19 +134,25 @@ cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s) {
     return cudaGetLastError();
 }
 
-cudaError_t launch_gate(const float* o, const float* gate, bf16* out, int64_t count, cudaStream_t s) {
+cudaError_t launch_split_bf16(const float* x, bf16* hi, bf16* lo, int64_t count, cudaStream_t s) {
+    if (count == 0) return cudaSuccess;
+    split_kernel<<<blocks_for(count), k_threads, 0, s>>>(x, hi, lo, count);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_gate(const float* o, const float* gate, float* out, int64_t count, cudaStream_t s) {
     if (count == 0) return cudaSuccess;
     gate_kernel<<<blocks_for(count), k_threads, 0, s>>>(o, gate, out, count);
     return cudaGetLastError();
 }
 
-cudaError_t launch_swiglu(const float* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s) {
+cudaError_t launch_swiglu(const float* in, float* out, int64_t rows, int64_t I, cudaStream_t s) {
     if (rows * I == 0) return cudaSuccess;
     swiglu_kernel<<<blocks_for(rows * I), k_threads, 0, s>>>(in, out, rows, I);
     return cudaGetLastError();
 }
 
-cudaError_t launch_gather_rows(const bf16* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
+cudaError_t launch_gather_rows(const float* x, const int32_t* index, int64_t rows, int64_t dim, float* out,
                                cudaStream_t s) {
     if (rows == 0) return cudaSuccess;
     gather_rows_kernel<<<unsigned(rows), k_threads, 0, s>>>(x, index, dim, out);

@@ -46,15 +46,19 @@ cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_
 // x = silu(x) in place, count elements (lightning q, k, v).
 cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s);
 
-// out = bf16(o ⊙ sigmoid(gate)), count elements (the lightning output gate).
-cudaError_t launch_gate(const float* o, const float* gate, bf16* out, int64_t count, cudaStream_t s);
+// GEMM inputs: hi = bf16(x); when lo is not null also lo = bf16(x − hi), so that hi + lo carries ~16 significant
+// bits and W·hi + W·lo reproduces an fp32 input to ~1e-5 (the backend's reference precision).
+cudaError_t launch_split_bf16(const float* x, bf16* hi, bf16* lo, int64_t count, cudaStream_t s);
+
+// out = o ⊙ sigmoid(gate), count elements (the lightning output gate); out may alias o.
+cudaError_t launch_gate(const float* o, const float* gate, float* out, int64_t count, cudaStream_t s);
 
 // SwiGLU of rows produced by the stacked [w1; w3] product: in (rows, 2I) with gate = in[:, :I], up = in[:, I:];
-// out (rows, I) = bf16(silu(gate) ⊙ up).
-cudaError_t launch_swiglu(const float* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s);
+// out (rows, I) = silu(gate) ⊙ up.
+cudaError_t launch_swiglu(const float* in, float* out, int64_t rows, int64_t I, cudaStream_t s);
 
-// out[r, :] = x[index[r], :] for r < rows (bf16 rows of width dim).
-cudaError_t launch_gather_rows(const bf16* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
+// out[r, :] = x[index[r], :] for r < rows (fp32 rows of width dim).
+cudaError_t launch_gather_rows(const float* x, const int32_t* index, int64_t rows, int64_t dim, float* out,
                                cudaStream_t s);
 
 // MoE combine: out[t, :] = Σ_j weight[t, j] · y[row[t, j], :] for j < k, summed in the order j = 0..k−1 (the caller

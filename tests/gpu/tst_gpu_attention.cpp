@@ -21,6 +21,7 @@ struct shape_spec {
     int64_t nh, g, d, rotary;
     double theta;
     std::vector<int64_t> calls;  // tokens per call
+    bool kv_f32 = false;         // the reference-precision cache
 };
 
 void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
@@ -34,7 +35,9 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
     const int64_t D = sh.nh * sh.d, KV = sh.g * sh.d, ld = D + 2 * KV, group = sh.nh / sh.g;
     int64_t total = 0;
     for (int64_t m : sh.calls) total += m;
-    device_buffer<bf16> kc(size_t(total * KV)), vc(size_t(total * KV));
+    const size_t elem = sh.kv_f32 ? 4 : 2;
+    device_buffer<char> kc(size_t(total * KV) * elem), vc(size_t(total * KV) * elem);
+    const auto cached = [&](const std::vector<float>& x, int64_t i) { return sh.kv_f32 ? x[size_t(i)] : round_to_bf16(x[size_t(i)]); };
     device_buffer<float> d_inv;
     d_inv.upload(inv_freq);
     std::vector<float> all_k(size_t(total * KV)), all_v(size_t(total * KV));  // CPU copies of the cache
@@ -46,7 +49,7 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
         std::vector<float> proj = r.fill(size_t(m * ld), -2, 2, false);
         device_buffer<float> d_proj;
         d_proj.upload(proj);
-        device_buffer<bf16> o(static_cast<size_t>(m * D));
+        device_buffer<float> o(static_cast<size_t>(m * D));
         check(cudaMemset(o.data(), 0xff, o.bytes()), "poison");
         rope_cache_params rp{};
         rp.q = d_proj.data();
@@ -63,12 +66,14 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
         rp.inv_freq = d_inv.data();
         rp.k_cache = kc.data();
         rp.v_cache = vc.data();
+        rp.kv_f32 = sh.kv_f32;
         check(launch_rope_cache(rp, nullptr), "rope");
         attention_params ap{};
         ap.q = d_proj.data();
         ap.ld_q = ld;
         ap.k_cache = kc.data();
         ap.v_cache = vc.data();
+        ap.kv_f32 = sh.kv_f32;
         ap.n = m;
         ap.n_heads = sh.nh;
         ap.n_kv_heads = sh.g;
@@ -92,14 +97,18 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
         std::vector<float> gq_rows(static_cast<size_t>(m * D));
         for (int64_t t = 0; t < m; ++t) std::copy_n(gq.begin() + t * ld, D, gq_rows.begin() + t * D);
         worst_rope = std::max(worst_rope, gpu_test::rel_err(gq_rows, q));
-        const std::vector<float> gk = download_bf16(kc.data() + pos0 * KV, size_t(m * KV));
+        std::vector<float> gk(size_t(m * KV));
+        if (sh.kv_f32)
+            check(cudaMemcpy(gk.data(), kc.data() + pos0 * KV * 4, gk.size() * 4, cudaMemcpyDeviceToHost), "download");
+        else
+            gk = download_bf16(reinterpret_cast<const bf16*>(kc.data()) + pos0 * KV, size_t(m * KV));
         worst_cache = std::max(worst_cache, gpu_test::rel_err(gk, k));  // the cache holds bf16: <= 2^-9 relative
         for (int64_t i = 0; i < m * KV; ++i) {
-            all_k[size_t(pos0 * KV + i)] = round_to_bf16(k[size_t(i)]);
-            all_v[size_t(pos0 * KV + i)] = round_to_bf16(v[size_t(i)]);
+            all_k[size_t(pos0 * KV + i)] = cached(k, i);
+            all_v[size_t(pos0 * KV + i)] = cached(v, i);
         }
         // float64 causal GQA attention over the cache
-        const std::vector<float> got = download_bf16(o.data(), size_t(m * D));
+        const std::vector<float> got = o.download(size_t(m * D));
         std::vector<double> sc;
         for (int64_t t = 0; t < m; ++t)
             for (int64_t h = 0; h < sh.nh; ++h) {
@@ -131,9 +140,12 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
     std::string calls;
     for (int64_t m : sh.calls) calls += (calls.empty() ? "" : "+") + std::to_string(m);
     s.close(std::string(sh.name) + ": RoPE of q, fp32 (calls " + calls + ")", worst_rope, 1e-5);
-    s.close(std::string(sh.name) + ": RoPE of k into the bf16 cache (calls " + calls + ")", worst_cache, 4e-3);
-    s.close(std::string(sh.name) + ": causal GQA attention, every query and head (calls " + calls + ")", worst_att,
-            k_tol_bf16);
+    const std::string cache = sh.kv_f32 ? "fp32" : "bf16";
+    s.close(std::string(sh.name) + ": RoPE of k into the " + cache + " cache (calls " + calls + ")", worst_cache,
+            sh.kv_f32 ? 1e-5 : 4e-3);
+    s.close(std::string(sh.name) + ": causal GQA attention over the " + cache + " cache, every query and head (calls " +
+                calls + ")",
+            worst_att, sh.kv_f32 ? 1e-4 : k_tol_bf16);
 }
 
 }  // namespace
@@ -144,5 +156,7 @@ int main() {
         run_shape(s, r, {"M1 widths 64x128, kv 8, rotary 64", 64, 8, 128, 64, 1e7, {300, 77, 1, 1}});
         run_shape(s, r, {"partial rotary 8/16, 8 heads, kv 2", 8, 2, 16, 8, 1e4, {97, 1, 130, 1}});
         run_shape(s, r, {"full rotary 16/16, 4 heads, kv 2", 4, 2, 16, 16, 1e7, {1, 1, 600}});
+        run_shape(s, r, {"M1 widths, fp32 cache", 64, 8, 128, 64, 1e7, {200, 1, 1}, true});
+        run_shape(s, r, {"partial rotary 8/16, fp32 cache", 8, 2, 16, 8, 1e4, {97, 1, 130, 1}, true});
     });
 }

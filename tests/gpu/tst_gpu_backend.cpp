@@ -1,8 +1,10 @@
 // The CUDA backend end to end on the golden checkpoints (tests/reference/model/golden, logits from transformers'
 // MiniMax in fp32, made by tests/reference/model/make_golden.py): within 2e-2 max-relative of the golden logits
 // (per row: max|got − ref| / max|ref|, worst row reported) with the same argmax at >= 99% of positions, for one
-// prefill, a chunked prefill, prefill-then-decode, and through `m1 logits --backend cuda`. Forks continue exactly
-// (bit for bit) like the session they were taken from, and the CPU backend agrees too.
+// prefill, a chunked prefill, prefill-then-decode, and through `m1 logits --backend cuda`, in the backend's reference
+// precision. Forks continue exactly (bit for bit) like the session they were taken from, and the CPU backend agrees.
+// The fast precision (bf16 GEMM inputs and KV cache) is held to the same tolerance on >= 98% of the rows: the rest
+// are rows where bf16 rounding flips a near-tie of the MoE routing (spec §11.16), which changes the row wholesale.
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cuda/cuda_backend.h"
 #include "engine/model/session.h"
@@ -39,13 +41,14 @@ std::vector<float> read_floats(const fs::path& p) {
 struct agreement {
     double worst_row = 0;  // max over rows of max|a − b| / max|b|
     double argmax = 0;     // fraction of rows with the same argmax
+    double within = 0;     // fraction of rows within k_tol
 };
 
 agreement compare(const std::vector<float>& got, const std::vector<float>& ref, int64_t vocab) {
     agreement a;
     const int64_t rows = int64_t(ref.size()) / vocab;
     if (int64_t(got.size()) != rows * vocab) return {INFINITY, 0};
-    int64_t same = 0;
+    int64_t same = 0, within = 0;
     for (int64_t r = 0; r < rows; ++r) {
         const float* g = got.data() + r * vocab;
         const float* b = ref.data() + r * vocab;
@@ -58,21 +61,33 @@ agreement compare(const std::vector<float>& got, const std::vector<float>& ref, 
             if (g[v] > g[ag]) ag = v;
             if (b[v] > b[ab]) ab = v;
         }
-        a.worst_row = std::max(a.worst_row, mag > 0 ? diff / mag : diff);
+        const double row_err = mag > 0 ? diff / mag : diff;
+        a.worst_row = std::max(a.worst_row, row_err);
+        within += row_err <= k_tol;
         same += ag == ab;
     }
     a.argmax = rows ? double(same) / double(rows) : 0;
+    a.within = rows ? double(within) / double(rows) : 0;
     return a;
 }
 
+// fast = false: every row within k_tol and argmax >= k_argmax; fast = true: >= 98% of rows within k_tol and the
+// same argmax at >= 98% (the worst row is reported, not required).
 void expect_close(gpu_test::suite& s, const std::string& what, const std::vector<float>& got,
-                  const std::vector<float>& ref, int64_t vocab) {
+                  const std::vector<float>& ref, int64_t vocab, bool fast = false) {
     const agreement a = compare(got, ref, vocab);
-    s.close(what + ": max-relative per row", a.worst_row, k_tol);
-    char line[300];
+    char line[400];
+    if (fast) {
+        std::snprintf(line, sizeof line, "%s: %.2f%% of rows within %.0e max-relative (worst row %.3g; needs >= 98%%)",
+                      what.c_str(), 100 * a.within, k_tol, a.worst_row);
+        s.check(a.within >= 0.98, line);
+    } else {
+        s.close(what + ": max-relative per row", a.worst_row, k_tol);
+    }
+    const double need = fast ? 0.98 : k_argmax;
     std::snprintf(line, sizeof line, "%s: same argmax at %.2f%% of positions (needs >= %.0f%%)", what.c_str(),
-                  100 * a.argmax, 100 * k_argmax);
-    s.check(a.argmax >= k_argmax, line);
+                  100 * a.argmax, 100 * need);
+    s.check(a.argmax >= need, line);
 }
 
 std::vector<float> run(backend& be, const std::vector<int32_t>& ids, int64_t chunk, int64_t decode_from) {
@@ -108,9 +123,21 @@ void fork_exact(gpu_test::suite& s, backend& be, const std::vector<int32_t>& ids
     s.check(la == lb, what + ": a fork of the snapshot at " + std::to_string(k) + " continues bit for bit");
 }
 
+// The source tree and the m1 executable: the compile-time paths, unless the environment moves them (tests/gpu/run.sh
+// runs prebuilt binaries from another checkout path on the GPU machine).
+std::string source_dir() {
+    const char* e = std::getenv("M1_SOURCE_DIR");
+    return e && *e ? e : M1_SOURCE_DIR;
+}
+
+std::string cli_path() {
+    const char* e = std::getenv("M1_CLI");
+    return e && *e ? e : M1_CLI;
+}
+
 std::vector<float> run_cli(const fs::path& dir, const fs::path& ids, const std::string& extra) {
     const fs::path out = fs::temp_directory_path() / ("m1_gpu_logits_" + std::to_string(::getpid()) + ".bin");
-    const std::string cmd = std::string("\"") + M1_CLI + "\" logits --backend cuda --model \"" + dir.string() +
+    const std::string cmd = "\"" + cli_path() + "\" logits --backend cuda --model \"" + dir.string() +
                             "\" --ids \"" + ids.string() + "\" --out \"" + out.string() + "\" " + extra;
     const int rc = std::system(cmd.c_str());
     if (rc != 0) throw std::runtime_error("'" + cmd + "' failed with status " + std::to_string(rc));
@@ -123,11 +150,14 @@ std::vector<float> run_cli(const fs::path& dir, const fs::path& ids, const std::
 
 int main() {
     return gpu_test::run_suite("tst_gpu_backend", [](gpu_test::suite& s) {
-        const fs::path golden = fs::path(M1_SOURCE_DIR) / "tests/reference/model/golden";
+        const fs::path golden = fs::path(source_dir()) / "tests/reference/model/golden";
         for (const char* name : {"peer_full_rotary", "partial_rotary_gqa4", "block256_heads6"}) {
             const fs::path dir = golden / name;
             std::unique_ptr<checkpoint> ck = checkpoint::open(dir.string());
             cuda::cuda_backend be(*ck);
+            cuda::cuda_options fast_options;
+            fast_options.precision = cuda::cuda_precision::fast;
+            cuda::cuda_backend fast(*ck, fast_options);
             cpu::cpu_backend cpu_be(*ck);
             const int64_t V = be.config().vocab_size;
             std::printf("%s: %s\n", name, be.plan().describe().c_str());
@@ -150,6 +180,12 @@ int main() {
                 if (n > 1)
                     expect_close(s, what + ", m1 logits --backend cuda --decode-from " + std::to_string(n - 5),
                                  run_cli(dir, entry.path(), "--decode-from " + std::to_string(n - 5)), ref, V);
+                expect_close(s, what + ", fast precision, one prefill", run(fast, ids, 0, -1), ref, V, true);
+                if (n > 1) {
+                    expect_close(s, what + ", fast precision, decode from " + std::to_string(n / 3),
+                                 run(fast, ids, 0, n / 3), ref, V, true);
+                    fork_exact(s, fast, ids, what + ", fast precision");
+                }
             }
         }
     });

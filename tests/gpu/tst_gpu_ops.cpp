@@ -78,18 +78,18 @@ void elementwise(gpu_test::suite& s, gpu_test::rng& r, int64_t rows, int64_t I) 
     device_buffer<float> d_x, d_g;
     d_x.upload(x);
     d_g.upload(g);
-    device_buffer<bf16> out(static_cast<size_t>(rows * I));
+    device_buffer<float> out(static_cast<size_t>(rows * I));
     // SwiGLU of stacked [gate | up] rows
     check(launch_swiglu(d_x.data(), out.data(), rows, I, nullptr), "swiglu");
     std::vector<float> ref(static_cast<size_t>(rows * I));
     for (int64_t t = 0; t < rows; ++t)
         for (int64_t i = 0; i < I; ++i)
             ref[size_t(t * I + i)] = cpu::silu(x[size_t(t * 2 * I + i)]) * x[size_t(t * 2 * I + I + i)];
-    s.close(shape("SwiGLU", rows, I), rel_err(download_bf16(out.data(), ref.size()), ref), k_tol_bf16);
+    s.close(shape("SwiGLU", rows, I), rel_err(out.download(ref.size()), ref), k_tol_f32);
     // sigmoid gate
     check(launch_gate(d_x.data(), d_g.data(), out.data(), rows * I, nullptr), "gate");
     for (int64_t i = 0; i < rows * I; ++i) ref[size_t(i)] = x[size_t(i)] * cpu::sigmoid(g[size_t(i)]);
-    s.close(shape("sigmoid gate", rows, I), rel_err(download_bf16(out.data(), ref.size()), ref), k_tol_bf16);
+    s.close(shape("sigmoid gate", rows, I), rel_err(out.download(ref.size()), ref), k_tol_f32);
     // SiLU in place
     check(launch_silu(d_g.data(), rows * I, nullptr), "silu");
     for (int64_t i = 0; i < rows * I; ++i) ref[size_t(i)] = cpu::silu(g[size_t(i)]);
@@ -121,6 +121,27 @@ void products(gpu_test::suite& s, gpu_test::rng& r, cublasHandle_t h, int64_t n,
     s.close(what, rel_err(y.download(ref.size()), ref), f32 ? k_tol_f32 : 1e-3);
 }
 
+// The backend's activation products: fp32 x that is NOT bf16-representable, bf16 weights. Fast mode (x rounded to
+// bf16) within the bf16 tolerance; reference mode (x as hi + lo) within 1e-4 of the fp32 CPU product.
+void activation_products(gpu_test::suite& s, gpu_test::rng& r, cublasHandle_t h, int64_t n, int64_t in, int64_t out) {
+    const float sc = 1.0f / std::sqrt(float(in));
+    const std::vector<float> x = r.fill(size_t(n * in), -1, 1, false), w = r.fill(size_t(out * in), -sc, sc);
+    std::vector<float> ref(size_t(n * out));
+    cpu::linear(x.data(), n, in, w.data(), out, ref.data());
+    device_buffer<float> dx, y(size_t(n * out));
+    dx.upload(x);
+    device_buffer<bf16> dw(w.size()), scratch(size_t(2 * n * in));
+    upload_bf16(dw, w.data(), w.size());
+    for (bool split : {false, true}) {
+        check(cudaMemset(y.data(), 0xff, y.bytes()), "poison");
+        linear_act(h, nullptr, dx.data(), n, in, dw.data(), out, y.data(), scratch.data(), split);
+        check(cudaDeviceSynchronize(), "gemm");
+        const std::string what = std::string(split ? "fp32 activations as bf16 hi+lo" : "fp32 activations rounded to bf16") +
+                                 " n=" + std::to_string(n) + " " + std::to_string(in) + "->" + std::to_string(out);
+        s.close(what, rel_err(y.download(ref.size()), ref), split ? 1e-4 : k_tol_bf16);
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -143,5 +164,8 @@ int main() {
         products(s, r, h.get(), 300, 6144, 32, true);     // router
         products(s, r, h.get(), 3, 6144, 50000, true);    // LM head (fp32)
         products(s, r, h.get(), 1, 48, 512, true);
+        activation_products(s, r, h.get(), 1, 6144, 8192);
+        activation_products(s, r, h.get(), 300, 6144, 3 * 8192);
+        activation_products(s, r, h.get(), 33, 48, 64);
     });
 }

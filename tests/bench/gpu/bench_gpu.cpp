@@ -1,0 +1,141 @@
+// The short GPU benchmark that tests/gpu/run.sh runs after the tests (numbers go to tests/bench/RESULTS.md):
+//   1. the machine's ceilings, measured in the same run: device-to-device copy (bytes read + written) and a cuBLAS
+//      bf16 GEMM 8192³ on random data;
+//   2. the CUDA backend on a real-width configuration with seeded random GPU weights (hidden 6144, 64 heads × 128,
+//      8 KV heads, 32 experts × 9216, top-2, vocab 200064, 4 layers with softmax at layer 3): prefill time at 8K and
+//      32K tokens and decode time per token after each, in the fast and the reference precision.
+// Times: the backend's forward() is synchronous, so host clocks around it are exact; medians of repeats.
+// Usage: bench_gpu [max_context]   (default 32768)
+#include "engine/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_gemm.h"
+#include "engine/cuda/cuda_random.cuh"
+#include "engine/model/model_presets.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <span>
+
+using namespace m1;
+using namespace m1::cuda;
+
+namespace {
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+double event_ms(const std::function<void()>& body, int reps) {
+    cudaEvent_t a, b;
+    check(cudaEventCreate(&a), "event");
+    check(cudaEventCreate(&b), "event");
+    body();  // warm-up
+    std::vector<double> ms;
+    for (int i = 0; i < reps; ++i) {
+        check(cudaEventRecord(a), "event");
+        body();
+        check(cudaEventRecord(b), "event");
+        check(cudaEventSynchronize(b), "event");
+        float t = 0;
+        check(cudaEventElapsedTime(&t, a, b), "event");
+        ms.push_back(t);
+    }
+    cudaEventDestroy(a);
+    cudaEventDestroy(b);
+    return median(ms);
+}
+
+void ceilings() {
+    const size_t bytes = size_t(4) << 30;
+    device_buffer<char> src(bytes), dst(bytes);
+    check(cudaMemset(src.data(), 1, bytes), "memset");
+    const double copy_ms = event_ms([&] { check(cudaMemcpy(dst.data(), src.data(), bytes, cudaMemcpyDeviceToDevice), "copy"); }, 10);
+    std::printf("ceiling: device copy %.2f TB/s (4 GiB, read + write, median of 10)\n", 2.0 * bytes / (copy_ms * 1e-3) / 1e12);
+
+    const int64_t n = 8192;
+    device_buffer<bf16> a(size_t(n * n)), b(size_t(n * n));
+    device_buffer<float> c(size_t(n * n));
+    random_params p;
+    p.stream = 1;
+    p.half_width = 1;
+    p.count = n * n;
+    p.out16 = a.data();
+    check(launch_random(p, nullptr), "random");
+    p.stream = 2;
+    p.out16 = b.data();
+    check(launch_random(p, nullptr), "random");
+    cublas_handle h(nullptr);
+    const double gemm_ms = event_ms([&] { linear_bf16(h.get(), a.data(), n, n, b.data(), n, c.data()); }, 10);
+    std::printf("ceiling: cuBLAS bf16 GEMM 8192^3 (fp32 out) %.0f TFLOP/s (random data, median of 10)\n",
+                2.0 * n * n * n / (gemm_ms * 1e-3) / 1e12);
+}
+
+double now_s() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void backend_runs(int64_t max_context, cuda_precision precision) {
+    model_config c = preset_config("w16", 200064);
+    c.num_layers = 4;
+    c.num_experts = 32;
+    c.layers = {layer_kind::lightning, layer_kind::lightning, layer_kind::lightning, layer_kind::softmax};
+    cuda_options o;
+    o.precision = precision;
+    o.context = max_context + 64;
+    o.max_chunk = 8192;
+    const double t0 = now_s();
+    cuda_backend be(c, 1234, o);
+    const char* mode = precision == cuda_precision::fast ? "fast" : "reference";
+    std::printf("W4-32E (%s precision): random weights on the GPU in %.1f s; plan: %s\n", mode, now_s() - t0,
+                be.plan().describe().c_str());
+    std::vector<float> logits(size_t(c.vocab_size));
+    uint64_t z = 99;
+    for (int64_t ctx = 8192; ctx <= max_context; ctx *= 4) {
+        std::vector<int32_t> ids(static_cast<size_t>(ctx));
+        for (auto& id : ids) id = int32_t((z = z * 6364136223846793005ull + 1442695040888963407ull) >> 33) % 200000;
+        auto st = be.new_state();
+        const double p0 = now_s();
+        be.forward(*st, ids, logits_rows::last, logits.data());
+        const double prefill = now_s() - p0;
+        std::vector<double> steps;
+        for (int i = 0; i < 17; ++i) {
+            const int32_t id = int32_t(i * 7919 % 200000);
+            const double d0 = now_s();
+            be.forward(*st, std::span<const int32_t>(&id, 1), logits_rows::last, logits.data());
+            steps.push_back(now_s() - d0);
+        }
+        steps.erase(steps.begin());  // the first step pays one-time workspace growth
+        size_t free_b = 0, total_b = 0;
+        cudaMemGetInfo(&free_b, &total_b);
+        std::printf("| W4-32E %-9s | %7lld | prefill %8.3f s | %9.0f tok/s | decode %7.2f ms/token | %6.1f tok/s | GPU memory used %.1f GB |\n",
+                    mode, (long long)ctx, prefill, double(ctx) / prefill, 1e3 * median(steps), 1.0 / median(steps),
+                    double(total_b - free_b) / 1e9);
+        std::fflush(stdout);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+        std::printf("bench_gpu: no CUDA device\n");
+        return 77;
+    }
+    const int64_t max_context = argc > 1 ? std::atoll(argv[1]) : 32768;
+    try {
+        cudaDeviceProp prop{};
+        check(cudaGetDeviceProperties(&prop, 0), "properties");
+        std::printf("bench_gpu on %s (%d SMs, %.1f GiB)\n", prop.name, prop.multiProcessorCount,
+                    double(prop.totalGlobalMem) / (1 << 30));
+        ceilings();
+        backend_runs(max_context, cuda_precision::fast);
+        backend_runs(8192, cuda_precision::reference);
+    } catch (const std::exception& e) {
+        std::printf("bench_gpu: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
