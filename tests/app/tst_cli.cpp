@@ -1,26 +1,14 @@
 // Drives the real m1 executable through QProcess.
+#include "tests/common/m1_process.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run runM1(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(M1_CLI), args);
-    Run r;
-    if (!p.waitForFinished(60000)) return r;
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using m1test::M1Run;
+using m1test::runM1;
 
 }  // namespace
 
@@ -28,14 +16,14 @@ class TestCli : public QObject {
     Q_OBJECT
 private slots:
     void helpListsCommands() {
-        const Run r = runM1({QStringLiteral("--help")});
+        const M1Run r = runM1({QStringLiteral("--help")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("version")));
         QVERIFY(r.out.contains(QStringLiteral("demo")));
     }
 
     void versionReportsBuildAndGpus() {
-        const Run r = runM1({QStringLiteral("version")});
+        const M1Run r = runM1({QStringLiteral("version")});
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^M1 Studio \\d+\\.\\d+\\.\\d+\\n"))), qPrintable(r.out));
         QVERIFY(r.out.contains(QStringLiteral("build type: ")));
@@ -44,7 +32,7 @@ private slots:
     }
 
     void unknownCommandAndOptionFail() {
-        Run r = runM1({QStringLiteral("frobnicate")});
+        M1Run r = runM1({QStringLiteral("frobnicate")});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QStringLiteral("unknown command 'frobnicate'")));
         r = runM1({QStringLiteral("version"), QStringLiteral("--bogus")});
@@ -53,13 +41,13 @@ private slots:
     }
 
     void everyCommandHasHelp() {
-        const Run list = runM1({QStringLiteral("--help")});
+        const M1Run list = runM1({QStringLiteral("--help")});
         const auto matches = QRegularExpression(QStringLiteral("^  (\\S+) "), QRegularExpression::MultilineOption)
                                  .globalMatch(list.out);
         int seen = 0;
         for (auto it = matches; it.hasNext();) {
             const QString cmd = it.next().captured(1);
-            const Run r = runM1({cmd, QStringLiteral("--help")});
+            const M1Run r = runM1({cmd, QStringLiteral("--help")});
             QCOMPARE(r.code, 0);
             QVERIFY2(r.out.startsWith(QStringLiteral("usage: m1 ") + cmd), qPrintable(cmd));
             ++seen;
@@ -72,7 +60,7 @@ private slots:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("XDG_CACHE_HOME"), cache.path());  // the demo model is made on first use
         const QString report = cache.filePath(QStringLiteral("report.md"));
-        const Run r = runM1({QStringLiteral("demo"), QStringLiteral("--report"), report, QStringLiteral("--max-tokens"),
+        const M1Run r = runM1({QStringLiteral("demo"), QStringLiteral("--report"), report, QStringLiteral("--max-tokens"),
                              QStringLiteral("8")},
                             env);
         QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -91,7 +79,7 @@ private slots:
     }
 
     void demoWithBrokenWorkspaceFails() {
-        const Run r = runM1({QStringLiteral("demo"), QStringLiteral("--workspace"), QStringLiteral("/nonexistent.json")});
+        const M1Run r = runM1({QStringLiteral("demo"), QStringLiteral("--workspace"), QStringLiteral("/nonexistent.json")});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(QStringLiteral("/nonexistent.json: cannot open")), qPrintable(r.err));
     }

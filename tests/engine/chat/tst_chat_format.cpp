@@ -8,6 +8,8 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include "tests/common/m1_process.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -53,21 +55,6 @@ QByteArray firstDifference(const QByteArray& got, const QByteArray& want) {
            "\nwant: " + want.mid(from, 80).toPercentEncoding(" <>/=_:.,'{}[]");
 }
 
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run runM1(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(M1_CLI), args);
-    Run r;
-    if (!p.waitForFinished(60000)) return r;
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
 
 }  // namespace
 
@@ -243,12 +230,12 @@ private slots:
         QStringList args{QStringLiteral("chat-format"), QStringLiteral("--messages"),
                          k_reference + QStringLiteral("/conversations/") + name + QStringLiteral(".json")};
         if (!generationPrompt) args << QStringLiteral("--no-generation-prompt");
-        const Run r = runM1(args);
-        QVERIFY2(r.code == 0, r.err.constData());
-        QVERIFY(r.err.isEmpty());
+        const m1test::M1Run r = m1test::runM1(args);
+        QVERIFY2(r.code == 0, r.errBytes.constData());
+        QVERIFY(r.errBytes.isEmpty());
         const QByteArray want = readAll(k_reference + QStringLiteral("/golden/") + name +
                                         (generationPrompt ? QStringLiteral(".txt") : QStringLiteral(".nogen.txt")));
-        QVERIFY2(r.out == want, firstDifference(r.out, want).constData());
+        QVERIFY2(r.outBytes == want, firstDifference(r.outBytes, want).constData());
     }
 
     void cliReadsToolsFromTheirOwnFile() {
@@ -262,53 +249,53 @@ private slots:
         const QString tools = dir.filePath(QStringLiteral("tools.json"));
         QVERIFY(writeAll(messages, QByteArray::fromStdString(doc["messages"].dump())));
         QVERIFY(writeAll(tools, QByteArray::fromStdString(doc["tools"].dump())));
-        const Run r = runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"), messages,
+        const m1test::M1Run r = m1test::runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"), messages,
                              QStringLiteral("--tools"), tools});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.code == 0, r.errBytes.constData());
         const QByteArray want = readAll(k_reference + QStringLiteral("/golden/") + name + QStringLiteral(".txt"));
-        QVERIFY2(r.out == want, firstDifference(r.out, want).constData());
+        QVERIFY2(r.outBytes == want, firstDifference(r.outBytes, want).constData());
     }
 
     void cliErrorsNameTheFile() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         const QString missing = dir.filePath(QStringLiteral("missing.json"));
-        Run r = runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"), missing});
+        m1test::M1Run r = m1test::runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"), missing});
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains((missing + QStringLiteral(": cannot open")).toUtf8()), r.err.constData());
-        QVERIFY(r.out.isEmpty());
+        QVERIFY2(r.errBytes.contains((missing + QStringLiteral(": cannot open")).toUtf8()), r.errBytes.constData());
+        QVERIFY(r.outBytes.isEmpty());
 
         const QString broken = dir.filePath(QStringLiteral("broken.json"));
         QVERIFY(writeAll(broken, "[{\"role\": \"user\",\n \"content\": }]"));
-        r = runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"), broken});
+        r = m1test::runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"), broken});
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains((broken + QStringLiteral(": not valid JSON: parse error at line 2")).toUtf8()),
-                 r.err.constData());
+        QVERIFY2(r.errBytes.contains((broken + QStringLiteral(": not valid JSON: parse error at line 2")).toUtf8()),
+                 r.errBytes.constData());
 
         const QString badRole = dir.filePath(QStringLiteral("role.json"));
         QVERIFY(writeAll(badRole, R"([{"role": "narrator", "content": "x"}])"));
-        r = runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"), badRole});
+        r = m1test::runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"), badRole});
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains((badRole + QStringLiteral(": message 1: unknown role \"narrator\"")).toUtf8()),
-                 r.err.constData());
+        QVERIFY2(r.errBytes.contains((badRole + QStringLiteral(": message 1: unknown role \"narrator\"")).toUtf8()),
+                 r.errBytes.constData());
 
         const QString badTools = dir.filePath(QStringLiteral("tools.json"));
         QVERIFY(writeAll(badTools, R"({"name": "not a list"})"));
-        r = runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"),
+        r = m1test::runM1({QStringLiteral("chat-format"), QStringLiteral("--messages"),
                    k_reference + QStringLiteral("/conversations/01_minimal_user.json"), QStringLiteral("--tools"), badTools});
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains((badTools + QStringLiteral(": has no \"tools\" list")).toUtf8()), r.err.constData());
+        QVERIFY2(r.errBytes.contains((badTools + QStringLiteral(": has no \"tools\" list")).toUtf8()), r.errBytes.constData());
     }
 
     void cliUsageErrors() {
-        Run r = runM1({QStringLiteral("chat-format")});
+        m1test::M1Run r = m1test::runM1({QStringLiteral("chat-format")});
         QCOMPARE(r.code, 2);
-        QVERIFY2(r.err.contains("--messages"), r.err.constData());
-        r = runM1({QStringLiteral("chat-format"), QStringLiteral("--messages")});
+        QVERIFY2(r.errBytes.contains("--messages"), r.errBytes.constData());
+        r = m1test::runM1({QStringLiteral("chat-format"), QStringLiteral("--messages")});
         QCOMPARE(r.code, 2);
-        r = runM1({QStringLiteral("chat-format"), QStringLiteral("--help")});
+        r = m1test::runM1({QStringLiteral("chat-format"), QStringLiteral("--help")});
         QCOMPARE(r.code, 0);
-        QVERIFY(r.out.startsWith("usage: m1 chat-format"));
+        QVERIFY(r.outBytes.startsWith("usage: m1 chat-format"));
     }
 };
 

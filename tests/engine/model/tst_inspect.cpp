@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/common/m1_process.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -24,21 +26,6 @@ QString m1_dir() {
            QStringLiteral("/models/minimax-m1");
 }
 
-struct run_result {
-    int code = -1;
-    QString out, err;
-};
-
-run_result run_m1(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(M1_CLI), args);
-    run_result r;
-    if (!p.waitForFinished(120000)) return r;
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
 
 uint64_t index_total_size() {
     std::ifstream in((m1_dir() + QStringLiteral("/model.safetensors.index.json")).toStdString());
@@ -80,7 +67,7 @@ private slots:
     }
 
     void cliReportsMiniMaxM1FromConfigAndIndex() {
-        const run_result r = run_m1({QStringLiteral("inspect"), QStringLiteral("--model"), m1_dir()});
+        const m1test::M1Run r = m1test::runM1({QStringLiteral("inspect"), QStringLiteral("--model"), m1_dir()});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         for (const char* s : {"456.09 B total", "45.94 B without embeddings and lm_head", "48.40 B with them",
                               "912.2 GB", "912,210,767,872 bytes", "8163 tensors in BF16", "80 tensors in F32",
@@ -89,7 +76,7 @@ private slots:
         QVERIFY2(!r.out.contains(QStringLiteral("warning")), qPrintable(r.out));
         QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("\\n\\s+8\\s+114\\.\\d GB"))), qPrintable(r.out));
 
-        const run_result j = run_m1({QStringLiteral("inspect"), QStringLiteral("--model"), m1_dir(), QStringLiteral("--json")});
+        const m1test::M1Run j = m1test::runM1({QStringLiteral("inspect"), QStringLiteral("--model"), m1_dir(), QStringLiteral("--json")});
         QVERIFY2(j.code == 0, qPrintable(j.err));
         const json doc = json::parse(j.out.toStdString());
         QCOMPARE(doc.at("parameters").at("total").get<int64_t>(), int64_t(456089655296));
@@ -108,7 +95,7 @@ private slots:
                                          QStringLiteral("--seed"), QStringLiteral("3"), QStringLiteral("--out"), dir});
         QVERIFY(p.waitForFinished(120000));
         QCOMPARE(p.exitCode(), 0);
-        const run_result r = run_m1({QStringLiteral("inspect"), QStringLiteral("--model"), dir, QStringLiteral("--json")});
+        const m1test::M1Run r = m1test::runM1({QStringLiteral("inspect"), QStringLiteral("--model"), dir, QStringLiteral("--json")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const json doc = json::parse(r.out.toStdString());
         QVERIFY(doc.at("weights_present").get<bool>());
@@ -127,7 +114,7 @@ private slots:
         in.close();
         config["num_local_experts"] = 3;
         std::ofstream((dir + QStringLiteral("/config.json")).toStdString()) << config.dump();
-        const run_result bad = run_m1({QStringLiteral("inspect"), QStringLiteral("--model"), dir});
+        const m1test::M1Run bad = m1test::runM1({QStringLiteral("inspect"), QStringLiteral("--model"), dir});
         QCOMPARE(bad.code, 0);
         QVERIFY2(bad.out.contains(QStringLiteral("warning: ")) &&
                      bad.out.contains(QStringLiteral("unexpected tensor model.layers.0.block_sparse_moe.experts.3.w1.weight")),
@@ -135,11 +122,11 @@ private slots:
     }
 
     void cliErrors() {
-        const run_result none = run_m1({QStringLiteral("inspect")});
+        const m1test::M1Run none = m1test::runM1({QStringLiteral("inspect")});
         QCOMPARE(none.code, 2);
         QVERIFY(none.err.contains(QStringLiteral("--model")));
         QTemporaryDir tmp;
-        const run_result empty = run_m1({QStringLiteral("inspect"), QStringLiteral("--model"), tmp.path()});
+        const m1test::M1Run empty = m1test::runM1({QStringLiteral("inspect"), QStringLiteral("--model"), tmp.path()});
         QCOMPARE(empty.code, 1);
         QVERIFY2(empty.err.contains(tmp.path()), qPrintable(empty.err));
     }

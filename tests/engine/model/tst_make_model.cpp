@@ -8,6 +8,8 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include "tests/common/m1_process.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -23,24 +25,6 @@ QString shared_dir() {
     return env.isEmpty() ? QStringLiteral(M1_SHARED_DIR) : QString::fromLocal8Bit(env);
 }
 
-struct run_result {
-    int code = -1;
-    QString out, err;
-};
-
-run_result run_m1(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(M1_CLI), args);
-    run_result r;
-    if (!p.waitForFinished(120000)) {
-        r.err = QStringLiteral("timed out");
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
 
 json read_json(const QString& path) {
     std::ifstream in(path.toStdString());
@@ -70,7 +54,7 @@ private slots:
     void initTestCase() { QVERIFY(m_tmp.isValid()); }
 
     void writesAValidTinyModelInTheOfficialLayout() {
-        const run_result r = run_m1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("tiny"),
+        const m1test::M1Run r = m1test::runM1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("tiny"),
                                      QStringLiteral("--seed"), QStringLiteral("7"), QStringLiteral("--out"),
                                      path(QStringLiteral("a"))});
         QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -109,7 +93,7 @@ private slots:
 
     void isDeterministicForASeed() {
         for (const char* name : {"b", "c"}) {
-            const run_result r = run_m1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("tiny"),
+            const m1test::M1Run r = m1test::runM1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("tiny"),
                                          QStringLiteral("--seed"), QLatin1String(name) == QLatin1String("b") ? QStringLiteral("7") : QStringLiteral("8"),
                                          QStringLiteral("--out"), path(QLatin1String(name))});
             QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -178,7 +162,7 @@ private slots:
 
     void copiesAGivenTokenizer() {
         const QString tok = shared_dir() + QStringLiteral("/models/minimax-m1/tokenizer.json");
-        const run_result r = run_m1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("tiny"),
+        const m1test::M1Run r = m1test::runM1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("tiny"),
                                      QStringLiteral("--seed"), QStringLiteral("1"), QStringLiteral("--out"),
                                      path(QStringLiteral("m1tok")), QStringLiteral("--tokenizer"), tok});
         QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -193,14 +177,14 @@ private slots:
     }
 
     void refusesW16WeightsButWritesItsConfig() {
-        const run_result r = run_m1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("w16"),
+        const m1test::M1Run r = m1test::runM1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("w16"),
                                      QStringLiteral("--seed"), QStringLiteral("1"), QStringLiteral("--out"),
                                      path(QStringLiteral("w16"))});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(QStringLiteral("--config-only")) && r.err.contains(QStringLiteral(" GB")), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(path(QStringLiteral("w16/config.json"))));
 
-        const run_result ok = run_m1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("w16"),
+        const m1test::M1Run ok = m1test::runM1({QStringLiteral("make-model"), QStringLiteral("--preset"), QStringLiteral("w16"),
                                       QStringLiteral("--seed"), QStringLiteral("1"), QStringLiteral("--out"),
                                       path(QStringLiteral("w16")), QStringLiteral("--config-only")});
         QVERIFY2(ok.code == 0, qPrintable(ok.err));
@@ -247,7 +231,7 @@ private slots:
         QFETCH(QString, message);
         for (QString& a : args)
             if (a.startsWith(QLatin1Char('@'))) a = path(a.mid(1));
-        const run_result r = run_m1(QStringList{QStringLiteral("make-model")} + args);
+        const m1test::M1Run r = m1test::runM1(QStringList{QStringLiteral("make-model")} + args);
         QCOMPARE(r.code, code);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(path(QStringLiteral("t2"))));  // nothing written for a bad tokenizer
