@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <climits>
-#include <queue>
+#include <functional>
 
 namespace m1 {
 namespace {
@@ -103,29 +103,36 @@ void bpe_merges::merge_long(std::vector<int32_t>& ids) const {
         prev[i] = i - 1;
         next[i] = i + 1 < n ? i + 1 : -1;
     }
-    // Candidates: the pair (left, right) at position pos, with its rank. A candidate is stale once the symbol at
-    // pos or the one after it has changed; stale ones are skipped when popped.
-    struct candidate {
-        int32_t rank, pos, left, right;
-        bool operator>(const candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
-    };
-    std::priority_queue<candidate, std::vector<candidate>, std::greater<candidate>> heap;
+    // Candidates packed as (rank << 32 | position of the left symbol) in a min-heap: the lowest rank first, the
+    // leftmost on ties. Stale candidates are skipped when popped: a rank names one pair, so a candidate is current
+    // exactly when the pair now at its position still has its rank.
+    std::vector<uint64_t> heap;
+    heap.reserve(n);
+    for (int32_t i = 0; i + 1 < n; ++i)
+        if (const entry* e = find(ids[i], ids[i + 1])) heap.push_back(uint64_t(e->rank) << 32 | uint32_t(i));
+    const std::greater<uint64_t> later;
+    std::make_heap(heap.begin(), heap.end(), later);
     auto offer = [&](int32_t pos) {
-        const int32_t right = ids[next[pos]];
-        if (const entry* e = find(ids[pos], right)) heap.push({e->rank, pos, ids[pos], right});
+        if (const entry* e = find(ids[pos], ids[next[pos]])) {
+            heap.push_back(uint64_t(e->rank) << 32 | uint32_t(pos));
+            std::push_heap(heap.begin(), heap.end(), later);
+        }
     };
-    for (int32_t i = 0; i + 1 < n; ++i) offer(i);
     while (!heap.empty()) {
-        const candidate c = heap.top();
-        heap.pop();
-        const int32_t right = next[c.pos];
-        if (ids[c.pos] != c.left || right < 0 || ids[right] != c.right) continue;
-        ids[c.pos] = find(c.left, c.right)->merged;
+        std::pop_heap(heap.begin(), heap.end(), later);
+        const uint64_t top = heap.back();
+        heap.pop_back();
+        const int32_t rank = static_cast<int32_t>(top >> 32), pos = static_cast<int32_t>(top & 0xFFFFFFFFu);
+        const int32_t right = next[pos];
+        if (ids[pos] < 0 || right < 0) continue;
+        const entry* e = find(ids[pos], ids[right]);
+        if (!e || e->rank != rank) continue;
+        ids[pos] = e->merged;
         ids[right] = -1;
-        next[c.pos] = next[right];
-        if (next[c.pos] >= 0) prev[next[c.pos]] = c.pos;
-        if (prev[c.pos] >= 0) offer(prev[c.pos]);
-        if (next[c.pos] >= 0) offer(c.pos);
+        next[pos] = next[right];
+        if (next[pos] >= 0) prev[next[pos]] = pos;
+        if (prev[pos] >= 0) offer(prev[pos]);
+        if (next[pos] >= 0) offer(pos);
     }
     ids.erase(std::remove(ids.begin(), ids.end(), -1), ids.end());
 }
