@@ -5,36 +5,21 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include "tests/common/m1_process.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
 namespace {
 
-struct Run {
-    int code = -1;
-    bool crashed = false;
-    QString out, err;
-};
 
-QString sharedDir() {
-    return qEnvironmentVariableIsSet("M1_SHARED_DIR") ? qEnvironmentVariable("M1_SHARED_DIR") : QStringLiteral(M1_SHARED_DIR);
-}
-QString tokenizerPath() { return sharedDir() + QStringLiteral("/models/minimax-m1/tokenizer.json"); }
+QString tokenizerPath() { return m1test::m1TokenizerPath(); }
 QString fixture(const char* rel) { return QStringLiteral(M1_SOURCE_DIR "/tests/ingest/fixtures/") + rel; }
 
-Run ingest(const QStringList& args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment()) {
-    QProcess p;
+m1test::M1Run ingest(const QStringList& args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment()) {
     env.remove(QStringLiteral("M1_TOKENIZER"));
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(M1_CLI), QStringList{QStringLiteral("ingest")} + args);
-    Run r;
-    if (!p.waitForFinished(120000)) return r;
-    r.crashed = p.exitStatus() != QProcess::NormalExit;
-    r.code = r.crashed ? -1 : p.exitCode();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return m1test::runM1(QStringList{QStringLiteral("ingest")} + args, env);
 }
 
 // A checked-out copy of the fixture repository.
@@ -71,7 +56,7 @@ private slots:
         QTemporaryDir dir;
         const QString repo = dir.path() + QStringLiteral("/repo");
         QVERIFY(makeRepo(repo));
-        const Run r = ingest({QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--json"), QStringLiteral("--ref"),
+        const m1test::M1Run r = ingest({QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--json"), QStringLiteral("--ref"),
                               QStringLiteral("v1.0"), QStringLiteral("--history"), QStringLiteral("2"),
                               fixture("pdf/report.pdf"), fixture("docx/contract.docx"), fixture("make_pdfs.py"), repo});
         QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -143,7 +128,7 @@ private slots:
         QTemporaryDir dir;
         QVERIFY(makeRepo(dir.path()));
         // The same paths and flags as dump_segments.sh.
-        const Run r = ingest({QStringLiteral("--json"), QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--ref"),
+        const m1test::M1Run r = ingest({QStringLiteral("--json"), QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--ref"),
                               QStringLiteral("v1.0"), QStringLiteral("--history"), QStringLiteral("0"),
                               fixture("pdf/report.pdf"), fixture("pdf/contract.pdf"), fixture("docx/contract.docx"),
                               dir.path()});
@@ -175,7 +160,7 @@ private slots:
     }
 
     void missingTokenizerNamesBothWays() {
-        const Run r = ingest({fixture("pdf/report.pdf")});
+        const m1test::M1Run r = ingest({fixture("pdf/report.pdf")});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(QStringLiteral("--tokenizer")) && r.err.contains(QStringLiteral("M1_TOKENIZER")), qPrintable(r.err));
     }
@@ -193,7 +178,7 @@ private slots:
     void badInputsFailButOthersAreReported() {
         QFETCH(QString, path);
         QFETCH(QString, message);
-        const Run r = ingest({QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--json"), path,
+        const m1test::M1Run r = ingest({QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--json"), path,
                               fixture("pdf/contract.pdf")});
         QVERIFY(!r.crashed);
         QCOMPARE(r.code, 1);
@@ -207,7 +192,7 @@ private slots:
         QTemporaryDir dir;
         const QString repo = dir.path() + QStringLiteral("/repo");
         QVERIFY(makeRepo(repo));
-        Run r = ingest({QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--ref"), QStringLiteral("nope"), repo});
+        m1test::M1Run r = ingest({QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--ref"), QStringLiteral("nope"), repo});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(repo + QStringLiteral(": no branch, tag or commit named 'nope'")), qPrintable(r.err));
         r = ingest({QStringLiteral("--tokenizer"), fixture("make_pdfs.py"), repo});
@@ -218,7 +203,7 @@ private slots:
     }
 
     void passwordAndContractFlags() {
-        const Run r = ingest({QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--json"), QStringLiteral("--password"),
+        const m1test::M1Run r = ingest({QStringLiteral("--tokenizer"), tokenizerPath(), QStringLiteral("--json"), QStringLiteral("--password"),
                               QStringLiteral("m1-user"), QStringLiteral("--contract"), fixture("pdf/encrypted.pdf"),
                               fixture("pdf/contract.pdf")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
