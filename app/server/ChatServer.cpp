@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -304,7 +305,14 @@ void ChatServer::runJob(Job& job) {
     };
     QString error;
     GenerationStats stats;
+    const bool reuses = !m_keptPrefix.empty() && job.prefixIds.size() >= m_keptPrefix.size() &&
+                        std::equal(m_keptPrefix.begin(), m_keptPrefix.end(), job.prefixIds.begin());
+    const int64_t cached = reuses ? int64_t(m_keptPrefix.size()) : 0;
     bool ok = m_backend.preparePrefix(job.prefixIds, callbacks, job.cancel, &error);
+    if (ok)
+        m_keptPrefix = job.prefixIds;
+    else
+        m_keptPrefix.clear();  // unknown: report no reuse next time rather than a wrong one
     if (ok) {
         SamplingSettings sampling;
         sampling.temperature = job.request.temperature;
@@ -321,7 +329,7 @@ void ChatServer::runJob(Job& job) {
         if (job.request.stream)
             job.chunks.push_back(ResponseBuilder::sse(errorBody(job.error, "server_error")) + ResponseBuilder::sseDone());
     } else if (ok && !job.cancel.load()) {
-        Usage usage{job.promptTokens, stats.generatedTokens};
+        Usage usage{job.promptTokens, stats.generatedTokens, cached};
         const bool outOfTokens = !stats.stoppedAtEnd && stats.generatedTokens >= job.maxTokens;
         push(job.builder.finish(outOfTokens, usage, job.request.includeUsage));
         std::lock_guard<std::mutex> lock(job.mutex);
@@ -331,9 +339,9 @@ void ChatServer::runJob(Job& job) {
             job.response = job.builder.response(usage);
     }
     if (m_options.log) {
-        std::fprintf(stderr, "%s %s: %lld prompt tokens, %lld generated in %.2f s: %s\n",
+        std::fprintf(stderr, "%s %s: %lld prompt tokens (%lld cached), %lld generated in %.2f s: %s\n",
                      job.request.kind == ResponseBuilder::Kind::Chat ? "chat" : "completion",
-                     job.request.stream ? "stream" : "response", (long long)job.promptTokens,
+                     job.request.stream ? "stream" : "response", (long long)job.promptTokens, (long long)cached,
                      (long long)stats.generatedTokens, seconds,
                      !error.isEmpty() ? error.toUtf8().constData()
                      : job.cancel.load() ? "cancelled (client gone)"

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace httplib {
 class Server;
@@ -88,6 +89,10 @@ private:
     std::shared_ptr<Job> m_current;
     bool m_stopping = false;
     std::thread m_worker, m_listener;
+    // The prefix the backend keeps after the last request (worker thread only). A prompt whose prefix equals or
+    // extends it is served from it (ModelBackend keeps an equal prefix; EngineBackend also continues one it
+    // extends), which usage reports as cached tokens.
+    std::vector<int32_t> m_keptPrefix;
 };
 
 }  // namespace m1::app

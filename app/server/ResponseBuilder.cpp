@@ -8,9 +8,11 @@ namespace m1::app {
 using json = nlohmann::ordered_json;
 
 json Usage::toJson() const {
-    return json{{"prompt_tokens", promptTokens},
-                {"completion_tokens", completionTokens},
-                {"total_tokens", promptTokens + completionTokens}};
+    json u{{"prompt_tokens", promptTokens},
+           {"completion_tokens", completionTokens},
+           {"total_tokens", promptTokens + completionTokens}};
+    if (cachedTokens > 0) u["prompt_tokens_details"] = json{{"cached_tokens", cachedTokens}};
+    return u;
 }
 
 ResponseBuilder::ResponseBuilder(Kind kind, std::string id, int64_t created, std::string model)

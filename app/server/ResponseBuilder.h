@@ -26,6 +26,7 @@ namespace m1::app {
 struct Usage {
     int64_t promptTokens = 0;
     int64_t completionTokens = 0;
+    int64_t cachedTokens = 0;  // prompt tokens taken from the kept prefix (prompt_tokens_details, as vLLM)
     nlohmann::ordered_json toJson() const;
 };
 

@@ -102,6 +102,8 @@ private slots:
         QVERIFY(!m["tool_calls"][0].contains("index"));  // index belongs to stream deltas only
         QCOMPARE(r["choices"][0]["finish_reason"].get<std::string>(), std::string("tool_calls"));
         QCOMPARE(r["usage"]["total_tokens"].get<int>(), 12);
+        QVERIFY(!r["usage"].contains("prompt_tokens_details"));
+        QCOMPARE(b.response(Usage{5, 7, 4})["usage"]["prompt_tokens_details"]["cached_tokens"].get<int>(), 4);
     }
 
     void finishReasons() {

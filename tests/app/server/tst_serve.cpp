@@ -4,6 +4,7 @@
 // throughout (cpp-httplib on both ends).
 #include "app/backends/RemoteBackend.h"
 #include "app/server/ChatServer.h"
+#include "app/session/AnalysisSession.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "stream_events.h"
 #include "test_http_server.h"
@@ -262,7 +263,8 @@ private slots:
         QCOMPARE(chunks.front()["choices"][0]["delta"]["role"].get<std::string>(), std::string("assistant"));
         for (const json& c : chunks) QCOMPARE(c["object"].get<std::string>(), std::string("chat.completion.chunk"));
         QCOMPARE(contentOf(chunks), content);  // greedy: the same text both ways
-        QCOMPARE(chunks.back()["usage"], usage);
+        for (const char* k : {"prompt_tokens", "completion_tokens", "total_tokens"})
+            QCOMPARE(chunks.back()["usage"][k], usage[k]);
         QCOMPARE(chunks[chunks.size() - 2]["choices"][0]["finish_reason"], choice["finish_reason"]);
     }
 
@@ -476,6 +478,96 @@ private slots:
         QCOMPARE(parsedEvents(deltas), parsedEvents({kScript}));
         QVERIFY(stats.stoppedAtEnd);
         server.stop();
+    }
+
+    // A follow-up turn extends the previous prompt: only its new tokens are prefilled, and usage says how many
+    // came from the kept prefix (vLLM's prompt_tokens_details.cached_tokens).
+    void followUpReusesThePrefix() {
+        const std::string first = "<begin_of_document><beginning_of_sentence>user name=user\nHello<end_of_sentence>\n";
+        HttpReply r = post(m_port, "/v1/chat/completions", chatBody("Hello", 3, false));
+        QCOMPARE(r.status, 200);
+        const std::string answer = r.body["choices"][0]["message"]["content"].get<std::string>();
+        const json followUp{{"messages", json::array({json{{"role", "user"}, {"content", "Hello"}},
+                                                      json{{"role", "assistant"}, {"content", answer}},
+                                                      json{{"role", "user"}, {"content", "And then?"}}})},
+                            {"max_tokens", 3},
+                            {"temperature", 0}};
+        r = post(m_port, "/v1/chat/completions", followUp.dump());
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body["usage"]["prompt_tokens_details"]["cached_tokens"].get<int64_t>(), int64_t(m_tok->count(first)));
+        // An unrelated prompt reuses nothing.
+        r = post(m_port, "/v1/completions", json{{"prompt", "Unrelated"}, {"max_tokens", 2}}.dump());
+        QCOMPARE(r.status, 200);
+        QVERIFY(!r.body["usage"].contains("prompt_tokens_details"));
+    }
+
+    // The analysis session over the remote backend: reasoning, answer and tool call arrive as its own events.
+    void analysisSessionOverRemote() {
+        ScriptedBackend backend((m_model + "/tokenizer.json").toStdString(), kScript, 0);
+        ServerOptions o;
+        o.port = 0;
+        ChatServer server(backend, o);
+        std::string why;
+        QVERIFY2(server.start(&why), why.c_str());
+        RemoteSettings s;
+        s.url = server.url();
+        s.tokenizerPath = (m_model + "/tokenizer.json").toStdString();
+        QString error;
+        auto remote = RemoteBackend::open(s, &error);
+        QVERIFY2(remote, qPrintable(error));
+        AnalysisSession session(*remote);
+        QVERIFY2(session.setContext("Be brief.", {}, 1000, &error), qPrintable(error));
+        QString reasoning, answer, tool;
+        AnalysisCallbacks cb;
+        cb.reasoning = [&](const QString& d) {
+            reasoning += d;
+            return true;
+        };
+        cb.answer = [&](const QString& d) {
+            answer += d;
+            return true;
+        };
+        cb.toolCall = [&](const QString& name, const QString& args) { tool = name + " " + args; };
+        std::atomic<bool> cancel{false};
+        QVERIFY2(session.ask("Weather in Paris?", cb, cancel, &error), qPrintable(error));
+        QCOMPARE(reasoning, QString("The user wants the weather; I will call the tool."));
+        QCOMPARE(answer, QString("One moment."));
+        QCOMPARE(tool, QString(R"(get_weather {"city":"Paris"})"));
+        QCOMPARE(session.conversation().model.backend, QString("remote"));
+        // The question went out as messages after the sources' system message.
+        QVERIFY(backend.served.back().find("Weather in Paris?") != std::string::npos);
+        server.stop();
+    }
+
+    // m1 ask --endpoint against m1 serve, as a user would run it.
+    void askCommandWithEndpoint() {
+        const QString notes = m_dir.filePath("notes.txt");
+        QFile f(notes);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("The meeting is on Tuesday.\nBring the budget.\n");
+        f.close();
+        const QString saved = m_dir.filePath("session.json");
+        QProcess ask;
+        ask.start(M1_CLI, {"ask", "--endpoint", QString("http://127.0.0.1:%1").arg(m_port), "--api-key", kKey,
+                           "--tokenizer", m_model + "/tokenizer.json", "--source", notes, "--question",
+                           "When is the meeting?", "--max-tokens", "8", "--temperature", "0", "--save", saved});
+        QVERIFY(ask.waitForFinished(60000));
+        const QByteArray out = ask.readAllStandardOutput(), err = ask.readAllStandardError();
+        QVERIFY2(ask.exitCode() == 0, (out + err).constData());
+        QVERIFY2(out.contains("=== Question 1: When is the meeting?") && out.contains("prompt tokens"), out.constData());
+        QFile session(saved);
+        QVERIFY(session.open(QIODevice::ReadOnly));
+        const QByteArray json = session.readAll();
+        QVERIFY(json.contains("\"remote\"") && json.contains("\"tiny\""));
+
+        QProcess noTokenizer;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove("M1_TOKENIZER");
+        noTokenizer.setProcessEnvironment(env);
+        noTokenizer.start(M1_CLI, {"ask", "--endpoint", "http://127.0.0.1:1", "--source", notes, "--question", "Q"});
+        QVERIFY(noTokenizer.waitForFinished(30000));
+        QCOMPARE(noTokenizer.exitCode(), 2);
+        QVERIFY(noTokenizer.readAllStandardError().contains("--tokenizer"));
     }
 
     // Requests are served one at a time, in arrival order, and both complete.
