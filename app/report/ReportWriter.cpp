@@ -3,6 +3,7 @@
 #include "app/core/JsonFile.h"
 
 #include <QFileInfo>
+#include <QFont>
 #include <QPageLayout>
 #include <QPageSize>
 #include <QPdfWriter>
@@ -143,6 +144,11 @@ QString ReportWriter::html(const Conversation& conv, const ReportOptions& option
 bool ReportWriter::writePdf(const Conversation& conv, const QString& file, const ReportOptions& options,
                             QString* error) {
     QTextDocument doc;
+    // A point-sized default font: the Markdown importer's relative heading sizes then scale from it instead of
+    // from a pixel size that means nothing on a 1200-dpi PDF page.
+    QFont font(QStringLiteral("DejaVu Sans"));
+    font.setPointSizeF(10);
+    doc.setDefaultFont(font);
     doc.setMarkdown(markdown(conv, options));
     QSaveFile out(file);
     if (!out.open(QIODevice::WriteOnly)) {
