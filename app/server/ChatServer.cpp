@@ -49,6 +49,7 @@ struct ChatServer::Job {
     std::deque<std::string> chunks;  // SSE-framed, not yet written
     bool finished = false;
     std::string error;               // a generation failure (500 / an error chunk)
+    std::chrono::steady_clock::time_point lastWrite = std::chrono::steady_clock::now();  // HTTP thread only
     json response;                   // non-streaming result
 };
 
@@ -234,11 +235,17 @@ void ChatServer::handleGeneration(int kindValue, const httplib::Request& req, ht
                     ready.swap(job->chunks);
                     finished = job->finished;
                 }
+                // While the request waits in the queue or its prompt is being prefilled (minutes for a long
+                // context), an SSE comment every second is the only way to notice a client that went away.
+                const auto now = std::chrono::steady_clock::now();
+                if (ready.empty() && !finished && now - job->lastWrite >= std::chrono::seconds(1))
+                    ready.push_back(": keep-alive\n\n");
                 for (const std::string& chunk : ready) {
                     if (!sink.write(chunk.data(), chunk.size())) {  // the client went away
                         job->cancel.store(true);
                         return false;
                     }
+                    job->lastWrite = now;
                 }
                 if (finished) sink.done();
                 return true;

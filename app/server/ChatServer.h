@@ -11,7 +11,9 @@
 // Scheduling: one engine worker thread serves the requests in the order they arrived (one at a time: the engine
 // runs one sequence). HTTP connections are handled by cpp-httplib's thread pool; a streaming connection waits
 // for its request's chunks, and a client that goes away (a chunk cannot be written) cancels its request at the
-// next token, so the worker moves on to the next request. Prefix reuse: the prompt is split before its last
+// next token or prefill chunk, so the worker moves on to the next request. While a streaming request is queued or
+// prefilling, an SSE comment (": keep-alive") is written after each second of silence, so a client that left is
+// noticed then too (OpenAI clients skip comment lines). A non-streaming request runs to its end. Prefix reuse: the prompt is split before its last
 // <beginning_of_sentence> (the generation prompt, for chat) and the part before it is the backend's kept prefix,
 // so a conversation that grows by turns only prefills its new turns.
 //

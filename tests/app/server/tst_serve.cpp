@@ -116,10 +116,18 @@ public:
     ModelInfo info() const override { return {"scripted", "memory", "test", false}; }
     const m1::tokenizer& tokenizer() const override { return *m_tok; }
     qint64 contextTokens() const override { return 1000000; }
-    bool preparePrefix(const std::vector<int32_t>& ids, const GenerationCallbacks&, const std::atomic<bool>&,
+    bool preparePrefix(const std::vector<int32_t>& ids, const GenerationCallbacks&, const std::atomic<bool>& cancel,
                        QString* error) override {
         error->clear();
         m_prefix = m_tok->decode(ids);
+        // A long prefill, if asked for: checks cancel every 10 ms like the engine does between chunks.
+        for (int waited = 0; waited < prefillMs; waited += 10) {
+            if (cancel.load()) {
+                prefillCancelled = true;
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
         return true;
     }
     bool generate(const std::string& suffix, const SamplingSettings& sampling, const GenerationCallbacks& cb,
@@ -150,6 +158,8 @@ public:
 
     std::atomic<int> active{0}, maxActive{0};  // generations running at once
     std::atomic<qint64> lastGenerated{0};
+    int prefillMs = 0;
+    std::atomic<bool> prefillCancelled{false};
     std::atomic<bool> lastCancelled{false};
     std::mutex mutex;
     std::vector<std::string> served;  // the prompts, in the order they were generated from
@@ -477,6 +487,30 @@ private slots:
                  qPrintable(error));
         QCOMPARE(parsedEvents(deltas), parsedEvents({kScript}));
         QVERIFY(stats.stoppedAtEnd);
+        server.stop();
+    }
+
+    // A client that leaves during a long prefill (no tokens yet) is noticed through the keep-alive comments.
+    void disconnectDuringPrefill() {
+        ScriptedBackend backend((m_model + "/tokenizer.json").toStdString(), kScript, 0);
+        backend.prefillMs = 30000;
+        ServerOptions o;
+        o.port = 0;
+        ChatServer server(backend, o);
+        std::string why;
+        QVERIFY2(server.start(&why), why.c_str());
+        std::string seen;
+        streamPost(server.port(), "/v1/chat/completions", chatBody("Q", 100, true),
+                   [&](const std::string& d) {
+                       seen += d;
+                       return seen.find("keep-alive") == std::string::npos;  // hang up at the first keep-alive
+                   }, "");
+        QVERIFY(seen.find(": keep-alive") != std::string::npos);
+        QElapsedTimer t;
+        t.start();
+        ScriptedBackend* b = &backend;
+        QTRY_VERIFY_WITH_TIMEOUT(b->prefillCancelled.load(), 5000);
+        QVERIFY(t.elapsed() < 5000);
         server.stop();
     }
 
