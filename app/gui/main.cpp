@@ -2,11 +2,13 @@
 #include "app/core/Resources.h"
 #include "app/core/Workspace.h"
 #include "ui/MainWindow.h"
+#include "ui/ScreenshotTour.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDockWidget>
 #include <QPixmap>
+#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("M1 Studio"));
     QApplication::setOrganizationName(QStringLiteral("M1 Studio"));
+    QApplication::setStyle(QStringLiteral("Fusion"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("M1 Studio: long-document analysis with MiniMax-M1."));
@@ -53,10 +56,22 @@ int main(int argc, char** argv) {
     QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                   QStringLiteral("With --check-docks: save a screenshot of the window to FILE."),
                                   QStringLiteral("FILE"));
-    parser.addOptions({demo, workspaceOpt, check, screenshot});
+    QCommandLineOption tour(QStringLiteral("screenshots"),
+                            QStringLiteral("With --demo: ask the demo question, save the window mid-answer and with a "
+                                           "citation open into DIR, and exit (see packaging/screenshots.sh)."),
+                            QStringLiteral("DIR"));
+    QCommandLineOption settingsOpt(QStringLiteral("settings"),
+                                   QStringLiteral("Keep the settings in this INI file instead of the user's."),
+                                   QStringLiteral("FILE"));
+    parser.addOptions({demo, workspaceOpt, check, screenshot, tour, settingsOpt});
     parser.process(app);
 
-    m1::ui::MainWindow window;
+    // The settings store is made here and handed to the window: no global settings object.
+    std::unique_ptr<QSettings> settings =
+        parser.isSet(settingsOpt) ? std::make_unique<QSettings>(parser.value(settingsOpt), QSettings::IniFormat)
+                                  : std::make_unique<QSettings>(QSettings::IniFormat, QSettings::UserScope,
+                                                                QStringLiteral("M1 Studio"), QStringLiteral("m1studio"));
+    m1::ui::MainWindow window(settings.get());
     QString file = parser.value(workspaceOpt);
     if (file.isEmpty() && parser.isSet(demo)) file = m1::app::demoWorkspaceFile();
     if (parser.isSet(demo) && file.isEmpty()) {
@@ -83,5 +98,17 @@ int main(int argc, char** argv) {
         app.exec();
         return status;
     }
+    if (parser.isSet(tour)) {
+        int status = 1;
+        m1::ui::ScreenshotTour t(&window, parser.value(tour));
+        QObject::connect(&t, &m1::ui::ScreenshotTour::finished, &app, [&](bool ok) {
+            status = ok ? 0 : 1;
+            app.quit();
+        });
+        t.start();
+        app.exec();
+        return status;
+    }
+    window.loadModel();
     return app.exec();
 }

@@ -1,6 +1,7 @@
 #include "app/core/Resources.h"
 #include "app/core/Workspace.h"
 #include "ui/MainWindow.h"
+#include "ui/panes/SourcesPane.h"
 
 #include <QDockWidget>
 #include <QStatusBar>
@@ -39,8 +40,8 @@ private slots:
         QVERIFY2(ws.load(m1::app::demoWorkspaceFile(), &error), qPrintable(error));
         m1::ui::MainWindow w;
         w.showWorkspace(ws);
-        auto* view = qobject_cast<QTreeView*>(w.dock(QStringLiteral("Sources"))->widget());
-        QVERIFY(view);
+        QTreeView* view = w.sourcesPane()->view();
+        QVERIFY(w.dock(QStringLiteral("Sources"))->isAncestorOf(view));
         QCOMPARE(view->model()->rowCount(), int(ws.sources().size()));
         QCOMPARE(view->model()->index(0, 0).data().toString(), QStringLiteral("getting-started.md"));
         QVERIFY(w.windowTitle().contains(ws.name()));

@@ -1,0 +1,152 @@
+// The viewer: finding a quote among word boxes, the PDF view on a real fixture (highlight rectangles checked against
+// pdftotext -bbox, an independent Poppler front end), the text view's line highlight, find, and back/forward.
+#include "ui/viewer/CodeView.h"
+#include "ui/viewer/PdfView.h"
+#include "ui/viewer/QuoteLocator.h"
+#include "ui/viewer/ViewerPane.h"
+#include "ui_test_support.h"
+
+#include <QRegularExpression>
+#include <QTextBlock>
+
+using namespace m1::ui;
+
+namespace {
+const QString kReport = QStringLiteral(M1_SOURCE_DIR "/tests/ingest/fixtures/pdf/report.pdf");
+
+// The boxes of the words on `page` as pdftotext -bbox reports them, in order.
+QList<WordBox> pdftotextWords(int page) {
+    const QString xml = QString::fromUtf8(m1::ui::test::run(
+        QStringLiteral("pdftotext"), {QStringLiteral("-f"), QString::number(page), QStringLiteral("-l"),
+                                      QString::number(page), QStringLiteral("-bbox"), kReport, QStringLiteral("-")}));
+    QList<WordBox> out;
+    static const QRegularExpression re(QStringLiteral(
+        "<word xMin=\"([\\d.]+)\" yMin=\"([\\d.]+)\" xMax=\"([\\d.]+)\" yMax=\"([\\d.]+)\">([^<]*)</word>"));
+    for (auto it = re.globalMatch(xml); it.hasNext();) {
+        const auto m = it.next();
+        const double x0 = m.captured(1).toDouble(), y0 = m.captured(2).toDouble();
+        out.append({m.captured(5), QRectF(x0, y0, m.captured(3).toDouble() - x0, m.captured(4).toDouble() - y0)});
+    }
+    return out;
+}
+}  // namespace
+
+class TestViewer : public QObject {
+    Q_OBJECT
+private slots:
+    void locatesQuotesAmongWords() {
+        const QList<WordBox> words = {
+            {QStringLiteral("The"), QRectF(10, 10, 20, 10)},    {QStringLiteral("total"), QRectF(35, 10, 30, 10)},
+            {QStringLiteral("liabil-"), QRectF(70, 10, 40, 10)}, {QStringLiteral("ity"), QRectF(10, 25, 15, 10)},
+            {QStringLiteral("shall,"), QRectF(30, 25, 30, 10)},  {QStringLiteral("not"), QRectF(65, 25, 20, 10)},
+        };
+        // Across a hyphenated line end, case and punctuation ignored: two line rectangles.
+        const QList<QRectF> r = locateQuote(words, QStringLiteral("total LIABILITY shall not"));
+        QCOMPARE(r.size(), 2);
+        QCOMPARE(r[0], QRectF(35, 10, 75, 10));
+        QCOMPARE(r[1], QRectF(10, 25, 75, 10));
+        QVERIFY(locateQuote(words, QStringLiteral("nothing like this here")).isEmpty());
+        QVERIFY(locateQuote(words, QString()).isEmpty());
+        // A quote that drifts after three words still finds its start.
+        QCOMPARE(locateQuote(words, QStringLiteral("the total liability is capped")).size(), 2);
+    }
+
+    void pdfPageHighlightMatchesPdftotext() {
+        PdfView view;
+        view.resize(700, 800);
+        QString error;
+        QVERIFY2(view.open(kReport, &error), qPrintable(error));
+        QCOMPARE(view.pageCount(), 4);
+        const QList<QRectF> rects = view.highlightQuote(2, QStringLiteral("Left engine column clause reader budget"));
+        QCOMPARE(view.page(), 2);
+        QCOMPARE(rects.size(), 1);
+        QCOMPARE(view.highlights(), rects);
+        // Reference: the same six words' boxes from pdftotext.
+        const QList<WordBox> ref = pdftotextWords(2);
+        QVERIFY(ref.size() > 10);
+        qsizetype start = -1;
+        for (qsizetype i = 0; i + 5 < ref.size(); ++i)
+            if (ref[i].text == QLatin1String("Left") && ref[i + 5].text == QLatin1String("budget")) start = i;
+        QVERIFY(start >= 0);
+        QRectF expected;
+        for (qsizetype i = start; i < start + 6; ++i) expected = expected.united(ref[i].rect);
+        const QRectF got = rects.first();
+        QVERIFY2(qAbs(got.left() - expected.left()) < 2 && qAbs(got.right() - expected.right()) < 2 &&
+                     qAbs(got.top() - expected.top()) < 3 && qAbs(got.bottom() - expected.bottom()) < 3,
+                 qPrintable(QStringLiteral("got %1,%2 %3x%4; pdftotext %5,%6 %7x%8")
+                                .arg(got.x()).arg(got.y()).arg(got.width()).arg(got.height())
+                                .arg(expected.x()).arg(expected.y()).arg(expected.width()).arg(expected.height())));
+        // Zoom and page navigation.
+        view.setZoom(2.0);
+        QCOMPARE(view.zoom(), 2.0);
+        view.setPage(9);
+        QCOMPARE(view.page(), 4);
+        QVERIFY(view.highlights().isEmpty());
+    }
+
+    void findWalksThroughPages() {
+        PdfView view;
+        QString error;
+        QVERIFY(view.open(kReport, &error));
+        QVERIFY(view.find(QStringLiteral("Conclusion")));
+        // pdftotext names the page the heading is on.
+        int expectedPage = 0;
+        for (int p = 1; p <= 4 && !expectedPage; ++p)
+            for (const WordBox& w : pdftotextWords(p))
+                if (w.text == QLatin1String("Conclusion")) expectedPage = p;
+        QCOMPARE(view.page(), expectedPage);
+        QCOMPARE(view.highlights().size(), 1);
+        QVERIFY(!view.find(QStringLiteral("zebra-unicorn")));
+    }
+
+    void codeViewHighlightsLines() {
+        CodeView code;
+        code.resize(500, 200);
+        code.show();
+        QStringList lines;
+        for (int i = 1; i <= 300; ++i) lines << QStringLiteral("line %1").arg(i);
+        code.showText(lines.join(QLatin1Char('\n')));
+        code.highlightLines(200, 204);
+        QCOMPARE(code.highlightedFirst(), 200);
+        QCOMPARE(code.highlightedLast(), 204);
+        QCOMPARE(code.extraSelections().size(), 5);
+        QCOMPARE(code.extraSelections().first().cursor.block().text(), QStringLiteral("line 200"));
+        QVERIFY(code.firstVisibleLine() > 150 && code.firstVisibleLine() <= 200);
+        QVERIFY(code.findText(QStringLiteral("line 17")));
+        QCOMPARE(code.textCursor().block().blockNumber() + 1 >= 17, true);
+    }
+
+    void historyGoesBackAndForward() {
+        ViewerPane pane;
+        ViewerLocation a;
+        a.kind = ViewerLocation::Kind::Text;
+        a.title = QStringLiteral("a.txt");
+        a.text = QStringLiteral("one\ntwo\nthree");
+        a.lineFirst = a.lineLast = 2;
+        ViewerLocation b;
+        b.kind = ViewerLocation::Kind::Pdf;
+        b.file = kReport;
+        b.page = 3;
+        b.title = QStringLiteral("report");
+        QVERIFY(pane.open(a));
+        QVERIFY(pane.open(b));
+        QCOMPARE(pane.pdfView()->page(), 3);
+        QVERIFY(pane.canGoBack());
+        pane.back();
+        QCOMPARE(pane.current()->title, QStringLiteral("a.txt"));
+        QCOMPARE(pane.codeView()->highlightedFirst(), 2);
+        QVERIFY(pane.canGoForward());
+        pane.forward();
+        QCOMPARE(pane.current()->page, 3);
+        QVERIFY(!pane.canGoForward());
+        ViewerLocation bad = b;
+        bad.file = QStringLiteral("/nonexistent.pdf");
+        QString error;
+        QVERIFY(!pane.open(bad, &error));
+        QVERIFY(error.contains(QStringLiteral("/nonexistent.pdf")));
+        QCOMPARE(pane.current()->page, 3);  // a failed open leaves the history alone
+    }
+};
+
+QTEST_MAIN(TestViewer)
+#include "tst_viewer.moc"
