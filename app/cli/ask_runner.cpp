@@ -110,6 +110,8 @@ void add_ask_options(arg_parser& p) {
         .option("--max-tokens", "N", "Output budget for reasoning + answer, reserved in the context (default 40960).")
         .option("--ref", "REF", "Branch, tag or commit of git sources (default HEAD).")
         .option("--password", "P", "Password of encrypted PDFs.")
+        .option("--include", "GLOB", "Keep only matching files and folders of repository sources.", true)
+        .option("--exclude", "GLOB", "Leave matching files and folders of repository sources out.", true)
         .flag("--contract", "Read PDF sources as contracts (clause anchors).")
         .flag("--no-reasoning", "Do not print the reasoning (it is still saved and reported).")
         .flag("--report-without-reasoning", "Leave the reasoning appendix out of the report.");
@@ -150,6 +152,8 @@ std::string read_ask_plan(arg_parser& p, ask_plan* plan) {
     if (plan->max_tokens < 1) return "--max-tokens must be at least 1";
     plan->ref = p.value_or("--ref", "HEAD");
     plan->password = p.value_or("--password", "");
+    plan->include = p.values("--include");
+    plan->exclude = p.values("--exclude");
     plan->contract = p.has("--contract");
     plan->quiet_reasoning = p.has("--no-reasoning");
     plan->include_reasoning = !p.has("--report-without-reasoning");
@@ -195,6 +199,8 @@ int run_ask_plan(const ask_plan& plan) {
         m1::ingest::read_options o;
         o.ref = plan.ref;
         o.password = plan.password;
+        o.include = plan.include;
+        o.exclude = plan.exclude;
         o.contract = plan.contract;
         o.run.cancel = &g_interrupted;
         try {

@@ -27,6 +27,7 @@ struct ask_plan {
     long long top_k = 0, seed = 0, max_tokens = 40960;
     bool contract = false, quiet_reasoning = false, include_reasoning = true;
     std::string ref = "HEAD", password;
+    std::vector<std::string> include, exclude;  // globs for files and folders inside repository sources
 };
 
 // Declares the options of `m1 ask` on p.
