@@ -41,11 +41,15 @@ bool bpe_merges::add(int32_t left, int32_t right, int32_t merged) {
     const uint64_t key = pair_key(left, right);
     const size_t mask = m_table.size() - 1;
     size_t s = slot_of(key);
+    const int32_t rank = static_cast<int32_t>(m_added++);
     while (m_table[s].key != k_empty) {
-        if (m_table[s].key == key) return false;
+        if (m_table[s].key == key) {  // HF collects merges into a map, so a repeated pair takes its last rank
+            m_table[s] = entry{key, rank, merged};
+            return false;
+        }
         s = (s + 1) & mask;
     }
-    m_table[s] = entry{key, static_cast<int32_t>(m_count), merged};
+    m_table[s] = entry{key, rank, merged};
     ++m_count;
     return true;
 }

@@ -11,8 +11,8 @@ namespace m1 {
 
 class bpe_merges {
 public:
-    // Adds the next merge; its rank is the number of merges added before it. Returns false when the pair is
-    // already present (HF keeps the first).
+    // Adds the next merge; its rank is the number of merges added before it. Returns false when the pair was
+    // already present; it then takes the new rank and result, as in HF (which collects the merges into a map).
     bool add(int32_t left, int32_t right, int32_t merged);
     size_t size() const { return m_count; }
 
@@ -35,7 +35,8 @@ private:
     void merge_long(std::vector<int32_t>& ids) const;
 
     std::vector<entry> m_table;  // open addressing, linear probing, power-of-two size
-    size_t m_count = 0;
+    size_t m_count = 0;          // distinct pairs
+    size_t m_added = 0;          // merges added, repeats included: the next rank
 };
 
 }  // namespace m1

@@ -3,7 +3,8 @@
 // Pipeline of encode(), identical to HF `tokenizers` for the settings it accepts:
 //   1. added tokens (special or not) are matched on the raw text first, longest match wins;
 //   2. the ordinary text between them is NFC-normalised (when the JSON asks for NFC);
-//   3. the Split pre-tokenizer regex (read from the JSON, run by PCRE2 with UTF + UCP, JIT) cuts it into pieces;
+//   3. the Split pre-tokenizer regex (read from the JSON, run by PCRE2 with UTF + UCP, JIT, with \s and \S read
+//      as Oniguruma, HF's regex engine, reads them) cuts it into pieces;
 //   4. each piece's bytes are mapped to the GPT-2 byte-level alphabet and BPE merges are applied by rank.
 // Settings the loader does not implement are refused with a tokenizer_error, never silently ignored.
 //

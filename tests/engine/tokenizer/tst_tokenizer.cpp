@@ -464,6 +464,24 @@ private slots:
         QCOMPARE(tok->encode("ab-ab"), ids);
         QCOMPARE(tok->encode("abab"), (invert && behaviour == QStringLiteral("Removed")) ? ids_t{} : (ids_t{256, 256}));
     }
+
+    void repeatedMergeTakesItsLastRank() {
+        // HF builds its merge map by inserting the merges in order, so a pair listed twice keeps its last rank:
+        // with ["a b", "b c", "a b"], (b, c) outranks (a, b) and "abc" becomes a + bc.
+        QJsonObject vocab;
+        for (int b = 0; b < 256; ++b) vocab.insert(QString::fromStdString(m_tok->token_text(b)), b);
+        vocab.insert(QStringLiteral("ab"), 256);
+        vocab.insert(QStringLiteral("bc"), 257);
+        const QJsonObject root{
+            {QStringLiteral("pre_tokenizer"), QJsonObject{{QStringLiteral("type"), QStringLiteral("ByteLevel")},
+                                                          {QStringLiteral("add_prefix_space"), false}, {QStringLiteral("use_regex"), false}}},
+            {QStringLiteral("decoder"), QJsonObject{{QStringLiteral("type"), QStringLiteral("ByteLevel")}}},
+            {QStringLiteral("model"), QJsonObject{{QStringLiteral("type"), QStringLiteral("BPE")}, {QStringLiteral("vocab"), vocab},
+                                                  {QStringLiteral("merges"), QJsonArray{QStringLiteral("a b"), QStringLiteral("b c"), QStringLiteral("a b")}}}}};
+        const auto tok = m1::tokenizer::from_json(view(QJsonDocument(root).toJson()), "repeated merge");
+        QCOMPARE(tok->encode("abc"), (ids_t{'a', 257}));
+        QCOMPARE(tok->encode("ab"), (ids_t{256}));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTokenizer)
