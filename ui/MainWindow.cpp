@@ -103,6 +103,13 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent) : QMainWindow(paren
     resizeDocks({conversationDock, reasoningDock}, {600, 220}, Qt::Vertical);
     resizeDocks({sourcesDock, citationsDock}, {540, 300}, Qt::Vertical);
 
+    // A quiet look: titled docks with a light header, no heavy frames.
+    setStyleSheet(QStringLiteral(
+        "QDockWidget { font-weight: 600; }"
+        "QDockWidget::title { background: #eef0f3; padding: 5px 8px; border-bottom: 1px solid #dde1e6; }"
+        "QDockWidget > QWidget { font-weight: normal; }"
+        "QToolBar { border-bottom: 1px solid #dde1e6; spacing: 4px; padding: 2px 4px; }"));
+
     m_progressBanner = new Banner(Banner::Kind::Progress);
     m_errorBanner = new Banner(Banner::Kind::Error);
     createActions();

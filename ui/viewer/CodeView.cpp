@@ -21,7 +21,8 @@ private:
 
 CodeView::CodeView(QWidget* parent) : QPlainTextEdit(parent) {
     setReadOnly(true);
-    setLineWrapMode(QPlainTextEdit::NoWrap);
+    // Wrapped, so prose and long code lines read without sideways scrolling; numbers stay per line.
+    setLineWrapMode(QPlainTextEdit::WidgetWidth);
     setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     setAccessibleName(tr("Source text"));
     m_gutter = new LineNumberGutter(this);
@@ -51,15 +52,17 @@ void CodeView::paintGutter(QPaintEvent* event) {
     QTextBlock block = firstVisibleBlock();
     int number = block.blockNumber() + 1;
     int top = qRound(blockBoundingGeometry(block).translated(contentOffset()).top());
-    const int height = qRound(blockBoundingRect(block).height());
+    const int lineHeight = fontMetrics().height();
     while (block.isValid() && top <= event->rect().bottom()) {
+        // Wrapped lines make blocks of different heights; the number sits on the block's first line.
+        const int height = qRound(blockBoundingRect(block).height());
         if (block.isVisible() && top + height >= event->rect().top()) {
             const bool marked = number >= m_first && number <= m_last && m_first > 0;
             p.setPen(marked ? QColor(0xb2, 0x6b, 0x00) : QColor(0x9a, 0xa0, 0xa6));
             QFont f = font();
             f.setBold(marked);
             p.setFont(f);
-            p.drawText(0, top, m_gutter->width() - 8, height, Qt::AlignRight | Qt::AlignVCenter, QString::number(number));
+            p.drawText(0, top, m_gutter->width() - 8, lineHeight, Qt::AlignRight | Qt::AlignVCenter, QString::number(number));
         }
         block = block.next();
         top += height;
