@@ -3,6 +3,7 @@
 // tokenizer.json; decode must give back the NFC of the text (hashes from Python's unicodedata). Also: the spec's §6
 // table, special tokens, streaming decode, invalid UTF-8, bad tokenizer.json files, and concurrent encoding.
 #include "engine/tokenizer/tokenizer.h"
+#include "tests/common/m1_process.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -23,12 +24,7 @@ namespace {
 
 const QString k_reference = QStringLiteral(M1_SOURCE_DIR "/tests/reference/tokenizer");
 
-QString sharedDir() {
-    const QByteArray env = qgetenv("M1_SHARED_DIR");
-    return env.isEmpty() ? QStringLiteral(M1_SHARED_DIR) : QString::fromLocal8Bit(env);
-}
-
-QString tokenizerPath() { return sharedDir() + QStringLiteral("/models/minimax-m1/tokenizer.json"); }
+QString tokenizerPath() { return m1test::m1TokenizerPath(); }
 
 QByteArray readAll(const QString& path) {
     QFile f(path);
