@@ -142,6 +142,11 @@ cudaError_t launch_rope_cache(const rope_cache_params& p, cudaStream_t s) {
 }
 
 cudaError_t launch_attention(const attention_params& p, cudaStream_t s) {
+    if (p.n >= 16 && attention_tiled_supported(p)) return launch_attention_tiled(p, s);
+    return launch_attention_simple(p, s);
+}
+
+cudaError_t launch_attention_simple(const attention_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
     if (p.d > k_max_d || p.n_kv_heads <= 0 || p.n_heads % p.n_kv_heads != 0) return cudaErrorInvalidValue;
     const dim3 grid(unsigned(p.n), unsigned(p.n_heads));

@@ -3,9 +3,10 @@
 // h / (nh/g)), scale 1/√d, causal, fp32 softmax, KV cache of post-RoPE keys and values in bf16 (fast) or fp32
 // (reference precision).
 //
-// The attention kernel serves prefill and decode alike: query t of the call sits at position pos0 + t and sees
-// cache rows [0, pos0 + t]. This is the correct simple version (one CTA per query and head, online softmax over
-// key tiles); the flash-style tiled kernel is the next issue's work.
+// The attention kernels serve prefill and decode alike: query t of the call sits at position pos0 + t and sees
+// cache rows [0, pos0 + t]. The simple kernel (one CTA per query and head, online softmax over key tiles, fp32
+// throughout) is exact to fp32 rounding; the tiled kernel (64 queries × 64 keys per step on the tensor cores)
+// rounds q and the softmax weights to bf16, which the fast precision accepts.
 //
 // Dimension letters: n new tokens, P = pos0 cached tokens, nh query heads, g kv heads, d head_dim, KV = g·d.
 // Thread-safety: launchers are stateless.
@@ -43,7 +44,13 @@ struct attention_params {
     float scale = 1;
     float* o = nullptr;  // (n, nh·d) attention output, the o_proj input
 };
-// d <= 256.
+// d <= 256. Prefill calls (n >= 16) over a bf16 cache with d in {16, 32, 64, 128} go to the tiled tensor-core
+// kernel (cuda_attention_tiled.cu); decode steps and the fp32 cache use the simple kernel.
 cudaError_t launch_attention(const attention_params& p, cudaStream_t s);
+
+// The two kernels behind launch_attention, callable directly (tests compare both with a float64 reference).
+cudaError_t launch_attention_simple(const attention_params& p, cudaStream_t s);
+bool attention_tiled_supported(const attention_params& p);
+cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s);
 
 }  // namespace m1::cuda

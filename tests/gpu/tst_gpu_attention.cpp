@@ -15,6 +15,10 @@ using namespace m1::cuda;
 namespace {
 
 constexpr double k_tol_bf16 = 1e-2;
+// The tiled kernel also rounds q (after the 1/√d scale) and the softmax weights to bf16, as FlashAttention's bf16
+// path does; on these uniform random inputs that measured 5e-3 to 9.4e-3 (2026-11-30, H200), growing with the key
+// count, so it is held to 2e-2 rather than to the edge of 1e-2.
+constexpr double k_tol_tiled = 2e-2;
 
 struct shape_spec {
     const char* name;
@@ -22,6 +26,7 @@ struct shape_spec {
     double theta;
     std::vector<int64_t> calls;  // tokens per call
     bool kv_f32 = false;         // the reference-precision cache
+    bool simple = false;         // force the simple kernel (prefill over a bf16 cache otherwise goes to the tiled one)
 };
 
 void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
@@ -81,7 +86,7 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
         ap.pos0 = pos0;
         ap.scale = scale;
         ap.o = o.data();
-        check(launch_attention(ap, nullptr), "attention");
+        check(sh.simple ? launch_attention_simple(ap, nullptr) : launch_attention(ap, nullptr), "attention");
         check(cudaDeviceSynchronize(), "attention kernels");
 
         // CPU: RoPE through the reference's apply_rope on contiguous copies.
@@ -140,12 +145,13 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
     std::string calls;
     for (int64_t m : sh.calls) calls += (calls.empty() ? "" : "+") + std::to_string(m);
     s.close(std::string(sh.name) + ": RoPE of q, fp32 (calls " + calls + ")", worst_rope, 1e-5);
-    const std::string cache = sh.kv_f32 ? "fp32" : "bf16";
-    s.close(std::string(sh.name) + ": RoPE of k into the " + cache + " cache (calls " + calls + ")", worst_cache,
+    const std::string cache = std::string(sh.kv_f32 ? "fp32" : "bf16") +
+                              (sh.kv_f32 || sh.simple ? " cache (simple kernel)" : " cache (tiled kernel for n >= 16)");
+    s.close(std::string(sh.name) + ": RoPE of k into the " + cache + " (calls " + calls + ")", worst_cache,
             sh.kv_f32 ? 1e-5 : 4e-3);
-    s.close(std::string(sh.name) + ": causal GQA attention over the " + cache + " cache, every query and head (calls " +
+    s.close(std::string(sh.name) + ": causal GQA attention over the " + cache + ", every query and head (calls " +
                 calls + ")",
-            worst_att, sh.kv_f32 ? 1e-4 : k_tol_bf16);
+            worst_att, sh.kv_f32 ? 1e-4 : sh.simple ? k_tol_bf16 : k_tol_tiled);
 }
 
 }  // namespace
@@ -157,6 +163,9 @@ int main() {
         run_shape(s, r, {"partial rotary 8/16, 8 heads, kv 2", 8, 2, 16, 8, 1e4, {97, 1, 130, 1}});
         run_shape(s, r, {"full rotary 16/16, 4 heads, kv 2", 4, 2, 16, 16, 1e7, {1, 1, 600}});
         run_shape(s, r, {"M1 widths, fp32 cache", 64, 8, 128, 64, 1e7, {200, 1, 1}, true});
+        run_shape(s, r, {"M1 widths, bf16 cache, simple kernel", 64, 8, 128, 64, 1e7, {150, 20, 1}, false, true});
+        run_shape(s, r, {"d=32, 6 heads, kv 2", 6, 2, 32, 16, 1e7, {100, 37, 1, 64}});
+        run_shape(s, r, {"d=64, 8 heads, kv 4", 8, 4, 64, 32, 1e6, {130, 16, 200}});
         run_shape(s, r, {"partial rotary 8/16, fp32 cache", 8, 2, 16, 8, 1e4, {97, 1, 130, 1}, true});
     });
 }

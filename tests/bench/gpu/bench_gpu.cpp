@@ -4,8 +4,12 @@
 //   2. the CUDA backend on a real-width configuration with seeded random GPU weights (hidden 6144, 64 heads × 128,
 //      8 KV heads, 32 experts × 9216, top-2, vocab 200064, 4 layers with softmax at layer 3): prefill time at 8K and
 //      32K tokens and decode time per token after each, in the fast and the reference precision.
+//   3. with --long N: a 2-layer real-width configuration (one lightning and one softmax layer, 32 experts × 9216)
+//      prefills N tokens (1,048,576 for the acceptance) in calls of 65,536 tokens, printing the time after
+//      each call, then decodes 256 tokens (fast precision).
 // Times: the backend's forward() is synchronous, so host clocks around it are exact; medians of repeats.
 // Usage: bench_gpu [max_context]   (default 32768)
+//        bench_gpu --long N
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/cuda_gemm.h"
 #include "engine/cuda/cuda_random.cuh"
@@ -16,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <span>
+#include <string>
 
 using namespace m1;
 using namespace m1::cuda;
@@ -116,6 +121,50 @@ void backend_runs(int64_t max_context, cuda_precision precision) {
     }
 }
 
+void long_context(int64_t total) {
+    model_config c = preset_config("w16", 200064);
+    c.num_layers = 2;
+    c.num_experts = 32;
+    c.layers = {layer_kind::lightning, layer_kind::softmax};
+    cuda_options o;
+    o.precision = cuda_precision::fast;
+    o.context = total + 256;
+    o.max_chunk = 8192;
+    cuda_backend be(c, 4321, o);
+    std::printf("W2-32E long context (fast precision): plan %s\n", be.plan().describe().c_str());
+    auto st = be.new_state();
+    std::vector<float> logits(size_t(c.vocab_size));
+    const int64_t call = 65536;
+    std::vector<int32_t> ids(static_cast<size_t>(call));
+    uint64_t z = 7;
+    const double t0 = now_s();
+    for (int64_t done = 0; done < total;) {
+        const int64_t m = std::min(call, total - done);
+        for (int64_t i = 0; i < m; ++i)
+            ids[size_t(i)] = int32_t(((z = z * 6364136223846793005ull + 1442695040888963407ull) >> 33) % 200000);
+        const double c0 = now_s();
+        be.forward(*st, std::span<const int32_t>(ids.data(), size_t(m)), logits_rows::last, logits.data());
+        done += m;
+        std::printf("  prefill %8lld tokens: this call %.2f s, total %.1f s\n", (long long)done, now_s() - c0,
+                    now_s() - t0);
+        std::fflush(stdout);
+    }
+    const double prefill = now_s() - t0;
+    std::vector<double> steps;
+    const double d0 = now_s();
+    for (int i = 0; i < 256; ++i) {
+        const int32_t id = int32_t(i * 7919 % 200000);
+        const double s0 = now_s();
+        be.forward(*st, std::span<const int32_t>(&id, 1), logits_rows::last, logits.data());
+        steps.push_back(now_s() - s0);
+    }
+    size_t free_b = 0, total_b = 0;
+    cudaMemGetInfo(&free_b, &total_b);
+    std::printf("| W2-32E fast | prefill %lld tokens %.1f s (%.0f tok/s) | decode 256 tokens %.2f s, median %.2f ms/token | state %.1f GB | GPU memory used %.1f GB |\n",
+                (long long)total, prefill, double(total) / prefill, now_s() - d0, 1e3 * median(steps),
+                double(st->bytes()) / 1e9, double(total_b - free_b) / 1e9);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,8 +173,13 @@ int main(int argc, char** argv) {
         std::printf("bench_gpu: no CUDA device\n");
         return 77;
     }
-    const int64_t max_context = argc > 1 ? std::atoll(argv[1]) : 32768;
+    const bool long_run = argc > 2 && std::string(argv[1]) == "--long";
+    const int64_t max_context = !long_run && argc > 1 ? std::atoll(argv[1]) : 32768;
     try {
+        if (long_run) {
+            long_context(std::atoll(argv[2]));
+            return 0;
+        }
         cudaDeviceProp prop{};
         check(cudaGetDeviceProperties(&prop, 0), "properties");
         std::printf("bench_gpu on %s (%d SMs, %.1f GiB)\n", prop.name, prop.multiProcessorCount,
