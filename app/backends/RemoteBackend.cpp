@@ -109,7 +109,23 @@ void applyTimeouts(httplib::Client& client, const RemoteSettings& s) {
 RemoteBackend::~RemoteBackend() = default;
 
 std::unique_ptr<RemoteBackend> RemoteBackend::open(const RemoteSettings& settings, QString* error) {
+    if (settings.tokenizerPath.empty()) {
+        *error = QStringLiteral("a remote endpoint needs a local tokenizer.json to count the context (for "
+                                "MiniMax-M1, the model's own)");
+        return nullptr;
+    }
+    try {
+        return open(settings, m1::tokenizer::load(settings.tokenizerPath), error);
+    } catch (const std::exception& e) {
+        *error = QString::fromUtf8(e.what());
+        return nullptr;
+    }
+}
+
+std::unique_ptr<RemoteBackend> RemoteBackend::open(const RemoteSettings& settings,
+                                                   std::shared_ptr<const m1::tokenizer> tokenizer, QString* error) {
     std::unique_ptr<RemoteBackend> b(new RemoteBackend);
+    b->m_tokenizer = std::move(tokenizer);
     b->m_settings = settings;
     static const std::regex url_re(R"(^(https?://[^/?#]+)(/[^?#]*)?$)", std::regex::icase);
     std::smatch m;
@@ -122,15 +138,8 @@ std::unique_ptr<RemoteBackend> RemoteBackend::open(const RemoteSettings& setting
     b->m_basePath = m[2].matched ? m[2].str() : std::string();
     while (!b->m_basePath.empty() && b->m_basePath.back() == '/') b->m_basePath.pop_back();
     if (b->m_basePath.empty()) b->m_basePath = "/v1";
-    if (settings.tokenizerPath.empty()) {
-        *error = QStringLiteral("a remote endpoint needs a local tokenizer.json to count the context (for "
-                                "MiniMax-M1, the model's own)");
-        return nullptr;
-    }
-    try {
-        b->m_tokenizer = m1::tokenizer::load(settings.tokenizerPath);
-    } catch (const std::exception& e) {
-        *error = QString::fromUtf8(e.what());
+    if (!b->m_tokenizer) {
+        *error = QStringLiteral("a remote endpoint needs a local tokenizer to count the context");
         return nullptr;
     }
     if (b->m_settings.modelName.empty()) {

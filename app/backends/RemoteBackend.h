@@ -20,7 +20,7 @@
 // reported, never retried. Cancel (the atomic flag or a callback returning false) closes the connection within
 // about 50 ms, also while the server is silent.
 //
-// Ownership: owns its tokenizer. Thread-safety: one call at a time (ModelBackend's rule); the cancel flag may be
+// Ownership: owns (or shares) its tokenizer. Thread-safety: one call at a time (ModelBackend's rule); the cancel flag may be
 // set from any thread.
 #pragma once
 
@@ -50,6 +50,10 @@ public:
     // Loads the tokenizer and checks the URL; when no model name is given, asks /v1/models for it. Returns nullptr
     // with *error naming the problem (the tokenizer file, the URL, the server's answer).
     static std::unique_ptr<RemoteBackend> open(const RemoteSettings& settings, QString* error);
+    // Same with a tokenizer already loaded (shared, e.g. with the UI's token counter); settings.tokenizerPath is
+    // then only a label.
+    static std::unique_ptr<RemoteBackend> open(const RemoteSettings& settings,
+                                               std::shared_ptr<const m1::tokenizer> tokenizer, QString* error);
 
     ModelInfo info() const override { return m_info; }
     const m1::tokenizer& tokenizer() const override { return *m_tokenizer; }
@@ -74,7 +78,7 @@ private:
     RemoteSettings m_settings;
     std::string m_scheme_host_port, m_basePath;  // "http://h:p", "/v1"
     ModelInfo m_info;
-    std::unique_ptr<m1::tokenizer> m_tokenizer;
+    std::shared_ptr<const m1::tokenizer> m_tokenizer;
     std::string m_prefixText;
 };
 

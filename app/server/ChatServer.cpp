@@ -56,6 +56,9 @@ struct ChatServer::Job {
 ChatServer::ChatServer(ModelBackend& backend, ServerOptions options)
     : m_backend(backend), m_options(std::move(options)), m_http(std::make_unique<httplib::Server>()) {
     m_started = unixSeconds();
+    // Every streaming client holds a connection thread while its request waits in the queue; cpp-httplib's
+    // default pool (8 threads on a small machine) would leave further clients unanswered at the TCP level.
+    m_http->new_task_queue = [] { return new httplib::ThreadPool(64); };
     routes();
 }
 

@@ -55,9 +55,12 @@ class TestRemoteBackend : public QObject {
         return s;
     }
 
+    // The real MiniMax-M1 tokenizer, loaded once for all the backends of this suite.
+    std::shared_ptr<const m1::tokenizer> m_tokenizer;
+
     std::unique_ptr<RemoteBackend> open(const RemoteSettings& s) {
         QString error;
-        std::unique_ptr<RemoteBackend> b = RemoteBackend::open(s, &error);
+        std::unique_ptr<RemoteBackend> b = RemoteBackend::open(s, m_tokenizer, &error);
         if (!b) qWarning("%s", qPrintable(error));
         return b;
     }
@@ -85,7 +88,10 @@ class TestRemoteBackend : public QObject {
     }
 
 private slots:
-    void initTestCase() { std::signal(SIGPIPE, SIG_IGN); }
+    void initTestCase() {
+        std::signal(SIGPIPE, SIG_IGN);
+        m_tokenizer = m1::tokenizer::load(settingsFor("").tokenizerPath);
+    }
 
     void nothingListening() {
         auto b = open(settingsFor("http://127.0.0.1:" + std::to_string(unusedPort())));
