@@ -13,17 +13,17 @@ namespace {
 
 namespace wmma = nvcuda::wmma;
 
-constexpr int k_tq = 64;      // queries per CTA
-constexpr int k_tk = 64;      // keys per tile
-constexpr int k_warps = 4;    // 16 queries each
+constexpr int k_tq = 64;    // queries per CTA
+constexpr int k_tk = 64;    // keys per tile
+constexpr int k_warps = 4;  // 16 queries each
 constexpr int k_threads = 32 * k_warps;
 
 template <int D>
 struct layout {
-    static constexpr int ldq = D + 8;       // bf16 rows: +16 bytes against bank conflicts (wmma: ldm % 8 == 0)
-    static constexpr int lds = k_tk + 4;    // fp32 scores (ldm % 4 == 0)
-    static constexpr int ldp = k_tk + 8;    // bf16 probabilities
-    static constexpr int ldo = D + 4;       // fp32 output accumulators
+    static constexpr int ldq = D + 8;     // bf16 rows: +16 bytes against bank conflicts (wmma: ldm % 8 == 0)
+    static constexpr int lds = k_tk + 4;  // fp32 scores (ldm % 4 == 0)
+    static constexpr int ldp = k_tk + 8;  // bf16 probabilities
+    static constexpr int ldo = D + 4;     // fp32 output accumulators
     static constexpr size_t q_off = 0;
     static constexpr size_t k_off = q_off + size_t(k_tq) * ldq * 2;
     static constexpr size_t v_off = k_off + size_t(k_tk) * ldq * 2;
@@ -73,7 +73,7 @@ __global__ void __launch_bounds__(k_threads) attention_tiled_kernel(attention_pa
     const int64_t qpos = p.pos0 + qt;
 
     for (int64_t k0 = 0; k0 < keys; k0 += k_tk) {
-        __syncthreads();  // previous tile fully used (and Q / stats written on the first pass)
+        __syncthreads();               // previous tile fully used (and Q / stats written on the first pass)
         constexpr int chunks = D / 8;  // 16-byte pieces per row
         for (int x = threadIdx.x; x < k_tk * chunks; x += k_threads) {
             const int r = x / chunks, c = (x % chunks) * 8;
@@ -155,8 +155,8 @@ __global__ void __launch_bounds__(k_threads) attention_tiled_kernel(attention_pa
 template <int D>
 cudaError_t launch_d(const attention_params& p, cudaStream_t s) {
     const size_t bytes = layout<D>::bytes;
-    if (cudaError_t e = cudaFuncSetAttribute(attention_tiled_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                             int(bytes));
+    if (cudaError_t e =
+            cudaFuncSetAttribute(attention_tiled_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes));
         e != cudaSuccess)
         return e;
     const dim3 grid(unsigned((p.n + k_tq - 1) / k_tq), unsigned(p.n_heads));
@@ -175,10 +175,14 @@ cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
     if (!attention_tiled_supported(p)) return cudaErrorInvalidValue;
     switch (p.d) {
-    case 16: return launch_d<16>(p, s);
-    case 32: return launch_d<32>(p, s);
-    case 64: return launch_d<64>(p, s);
-    default: return launch_d<128>(p, s);
+    case 16:
+        return launch_d<16>(p, s);
+    case 32:
+        return launch_d<32>(p, s);
+    case 64:
+        return launch_d<64>(p, s);
+    default:
+        return launch_d<128>(p, s);
     }
 }
 

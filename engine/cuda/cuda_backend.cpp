@@ -19,9 +19,9 @@ namespace tn = tensor_names;
 struct cuda_backend::layer {
     layer_kind kind = layer_kind::lightning;
     device_buffer<float> input_norm, post_norm, out_norm;  // (H), (H), (D) lightning only
-    device_buffer<bf16> proj;  // lightning: qkv (3D, H); softmax: [q; k; v] stacked (D + 2KV, H)
-    device_buffer<bf16> gate;  // (D, H) lightning only
-    device_buffer<bf16> out;   // (H, D) out_proj or o_proj
+    device_buffer<bf16> proj;     // lightning: qkv (3D, H); softmax: [q; k; v] stacked (D + 2KV, H)
+    device_buffer<bf16> gate;     // (D, H) lightning only
+    device_buffer<bf16> out;      // (H, D) out_proj or o_proj
     device_buffer<float> router;  // (E, H)
     device_buffer<bf16> w13;      // (E, 2I, H)
     device_buffer<bf16> w2;       // (E, H, I)
@@ -56,7 +56,8 @@ cuda_backend::cuda_backend(const checkpoint& ck, cuda_options options) : m_confi
          [&](device_buffer<float>& dst, const std::string& name) { upload_f32(dst, ck, name); });
 }
 
-cuda_backend::cuda_backend(const model_config& c, uint64_t seed, cuda_options options) : m_config(c), m_options(options) {
+cuda_backend::cuda_backend(const model_config& c, uint64_t seed, cuda_options options)
+    : m_config(c), m_options(options) {
     m_config.validate("random model");
     setup("random model (seed " + std::to_string(seed) + ")");
     std::map<std::string, tensor_spec> specs;
@@ -174,9 +175,9 @@ std::unique_ptr<backend_state> cuda_state::clone() const {
     for (size_t l = 0; l < lightning.size(); ++l)
         if (lightning[l].size()) {
             s->lightning[l].reserve(lightning[l].size());
-            check(cudaMemcpy(s->lightning[l].data(), lightning[l].data(), lightning[l].bytes(),
-                             cudaMemcpyDeviceToDevice),
-                  "clone lightning state");
+            check(
+                cudaMemcpy(s->lightning[l].data(), lightning[l].data(), lightning[l].bytes(), cudaMemcpyDeviceToDevice),
+                "clone lightning state");
         }
     for (size_t l = 0; l < cache.size(); ++l)
         if (cache[l].capacity > 0) {
@@ -365,8 +366,8 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         post.y = ws.g.data();
         check(launch_rmsnorm(post, s), "post-attention RMSNorm kernel");
 
-        moe_weights mw{w.router.data(), w.w13.data(), w.w2.data(), H, c.num_experts, c.experts_per_token,
-                       c.intermediate_size};
+        moe_weights mw{w.router.data(), w.w13.data(),        w.w2.data(),        H,
+                       c.num_experts,   c.experts_per_token, c.intermediate_size};
         moe_forward(blas, s, mw, ws.g.data(), n, ws.m.data(), ws.moe, split);
     }
     st.pos += n;

@@ -41,8 +41,8 @@ enum class cuda_precision { reference, fast };
 struct cuda_options {
     int device = 0;
     cuda_precision precision = cuda_precision::reference;
-    int64_t context = 0;      // tokens the memory plan reserves KV cache for (0: min(max_position_embeddings, 128K))
-    int64_t max_chunk = 4096; // tokens per internal prefill chunk (rounded down to a multiple of the lightning block)
+    int64_t context = 0;       // tokens the memory plan reserves KV cache for (0: min(max_position_embeddings, 128K))
+    int64_t max_chunk = 4096;  // tokens per internal prefill chunk (rounded down to a multiple of the lightning block)
 };
 
 class cuda_state final : public backend_state {
@@ -57,8 +57,8 @@ public:
     };
     const void* owner = nullptr;
     int64_t pos = 0;
-    int64_t kv_width = 0;  // KV elements per cached token
-    int64_t kv_elem = 2;   // 2 (bf16) or 4 (fp32)
+    int64_t kv_width = 0;                         // KV elements per cached token
+    int64_t kv_elem = 2;                          // 2 (bf16) or 4 (fp32)
     std::vector<device_buffer<float>> lightning;  // per layer: (nh, d, d); empty for softmax layers
     std::vector<kv> cache;                        // per layer; empty for lightning layers
 };
@@ -85,7 +85,7 @@ private:
     struct workspace;
     using put16_fn = std::function<void(device_buffer<bf16>&, size_t offset, const std::string& name)>;
     using put32_fn = std::function<void(device_buffer<float>&, const std::string& name)>;
-    void setup(const std::string& origin);             // plan (refuses before allocating), stream, cuBLAS
+    void setup(const std::string& origin);                    // plan (refuses before allocating), stream, cuBLAS
     void load(const put16_fn& put16, const put32_fn& put32);  // every tensor, through the given source
     void forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, bool want_logits, int64_t first_row,
                        float* logits);
@@ -97,10 +97,10 @@ private:
     std::unique_ptr<cuda_stream> m_stream;
     std::unique_ptr<cublas_handle> m_blas;
     std::vector<layer> m_layers;
-    device_buffer<bf16> m_embed;       // (V, H)
-    device_buffer<float> m_lm_head;    // (V, H) fp32
-    device_buffer<float> m_final_norm; // (H)
-    device_buffer<float> m_inv_freq;   // (rotary_dim / 2)
+    device_buffer<bf16> m_embed;        // (V, H)
+    device_buffer<float> m_lm_head;     // (V, H) fp32
+    device_buffer<float> m_final_norm;  // (H)
+    device_buffer<float> m_inv_freq;    // (rotary_dim / 2)
     std::unique_ptr<workspace> m_ws;
     std::mutex m_mutex;
 };

@@ -11,8 +11,8 @@ void linear_bf16(cublasHandle_t h, const bf16* x, int64_t n, int64_t in, const b
     if (n == 0 || out == 0) return;
     const float one = 1.0f;
     check(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, int(out), int(n), int(in), &one, w, CUDA_R_16BF, int(in), x,
-                       CUDA_R_16BF, int(ldx ? ldx : in), &beta, y, CUDA_R_32F, int(ldy ? ldy : out),
-                       CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                       CUDA_R_16BF, int(ldx ? ldx : in), &beta, y, CUDA_R_32F, int(ldy ? ldy : out), CUBLAS_COMPUTE_32F,
+                       CUBLAS_GEMM_DEFAULT),
           "bf16 linear (cublasGemmEx)");
 }
 
@@ -30,8 +30,8 @@ void linear_f32(cublasHandle_t h, const float* x, int64_t n, int64_t in, const f
                 int64_t ldx, int64_t ldy) {
     if (n == 0 || out == 0) return;
     const float one = 1.0f, zero = 0.0f;
-    check(cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, int(out), int(n), int(in), &one, w, int(in), x,
-                      int(ldx ? ldx : in), &zero, y, int(ldy ? ldy : out)),
+    check(cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, int(out), int(n), int(in), &one, w, int(in), x, int(ldx ? ldx : in),
+                      &zero, y, int(ldy ? ldy : out)),
           "fp32 linear (cublasSgemm)");
 }
 

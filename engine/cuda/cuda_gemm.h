@@ -1,5 +1,5 @@
-// Dense products of the CUDA backend through cuBLAS, in the PyTorch Linear convention: y[n, out] = x[n, in] · W[out, in]ᵀ,
-// all row-major. bf16 operands with fp32 accumulation and an fp32 result (every projection and expert), or plain
+// Dense products of the CUDA backend through cuBLAS, in the PyTorch Linear convention: y[n, out] = x[n, in] · W[out,
+// in]ᵀ, all row-major. bf16 operands with fp32 accumulation and an fp32 result (every projection and expert), or plain
 // fp32 throughout (router and LM head, which the reference computes in fp32).
 //
 // Errors: throws cuda_error naming the product on a cuBLAS failure. Thread-safety: one handle per thread.

@@ -7,7 +7,7 @@ namespace m1::cuda {
 namespace {
 
 constexpr int k_kv_threads = 256;
-constexpr int k_kv_tile = 16;      // tokens staged in shared memory at a time by kv_blocks
+constexpr int k_kv_tile = 16;  // tokens staged in shared memory at a time by kv_blocks
 constexpr int k_out_threads = 128;
 constexpr int k_out_queries = 16;  // queries per CTA in the output kernel
 constexpr int k_max_d = 128;       // (d·d)/256 accumulators per thread in kv_blocks: 64 at d = 128
@@ -19,7 +19,7 @@ __global__ void kv_blocks_kernel(lightning_params p) {
     extern __shared__ float smem[];
     const int64_t b = blockIdx.x, h = blockIdx.y, d = p.d, B = p.block;
     const int64_t t0 = b * B, m = min(B, p.n - t0);
-    float* kt = smem;               // (tile, d) decayed keys
+    float* kt = smem;                  // (tile, d) decayed keys
     float* vt = smem + k_kv_tile * d;  // (tile, d) values
     const float* pw = p.pw + h * (B + 1);
     float acc[ENT];
@@ -78,7 +78,7 @@ __global__ void output_kernel(lightning_params p) {
     const int64_t t0 = b * B, m = min(B, p.n - t0);
     const float* pw = p.pw + h * (B + 1);
     const float* S_prev = p.scratch + (b * p.n_heads + h) * d * d;
-    float* q = smem;      // (d)
+    float* q = smem;       // (d)
     float* sc = smem + d;  // (B) decayed scores of one query
     const int64_t j_end = min(int64_t(m), (int64_t)int64_t(blockIdx.z + 1) * k_out_queries);
     for (int64_t j = int64_t(blockIdx.z) * k_out_queries; j < j_end; ++j) {

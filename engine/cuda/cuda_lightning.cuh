@@ -32,7 +32,7 @@ struct lightning_params {
     float* state = nullptr;     // (n_heads, d, d) read as S_prev, left as the state after the n tokens
     float* o = nullptr;         // output rows, stride ldo
     int64_t ldo = 0;
-    float* scratch = nullptr;   // prefill only: lightning_scratch_floats(n, n_heads, d, block) floats
+    float* scratch = nullptr;  // prefill only: lightning_scratch_floats(n, n_heads, d, block) floats
 };
 
 // Floats of scratch a prefill of n tokens needs: one (d, d) matrix per block and head.

@@ -31,7 +31,7 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, i
     const size_t n_soft = size_t(c.count_layers(layer_kind::softmax));
     const size_t n_light = size_t(c.num_layers) - n_soft;
 
-    size_t w = V * H * 2 + V * H * 4 + H * 4;  // embeddings (bf16), LM head (fp32), final norm
+    size_t w = V * H * 2 + V * H * 4 + H * 4;                          // embeddings (bf16), LM head (fp32), final norm
     w += n_light * (3 * D * H + D * H + H * D) * 2 + n_light * D * 4;  // qkv, gate, out_proj; out norm
     w += n_soft * ((D + 2 * KV) * H + H * D) * 2;                      // q, k, v stacked; o_proj
     w += size_t(c.num_layers) * (2 * H * 4 + E * H * 4 + E * 3 * I * H * 2);  // norms, router, experts
@@ -42,12 +42,12 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, i
 
     const size_t n = size_t(chunk), block = size_t(std::max<int64_t>(1, c.lightning_block));
     const size_t proj = std::max(3 * D, D + 2 * KV);
-    size_t ws = n * H * 4 * 5;                         // x, h, b, g, m
-    ws += n * proj * 4 + n * D * 4 * 2;                // projections, o, gate
-    ws += 2 * n * std::max(H, D) * 2;                  // bf16 GEMM inputs (hi, lo)
-    ws += (n + block - 1) / block * nh * d * d * 4;    // lightning block scratch
+    size_t ws = n * H * 4 * 5;                       // x, h, b, g, m
+    ws += n * proj * 4 + n * D * 4 * 2;              // projections, o, gate
+    ws += 2 * n * std::max(H, D) * 2;                // bf16 GEMM inputs (hi, lo)
+    ws += (n + block - 1) / block * nh * d * d * 4;  // lightning block scratch
     ws += n * E * 4 + n * k * (H * 4 + 2 * I * 4 + I * 4 + H * 4 + 2 * 2 * std::max(H, I) + 16);  // MoE
-    ws += n * V * 4 + n * 4;                           // logits of a chunk, ids
+    ws += n * V * 4 + n * 4;  // logits of a chunk, ids
     p.workspace = ws;
     return p;
 }
@@ -61,8 +61,8 @@ void check_plan_fits(const memory_plan& plan, size_t device_bytes, const std::st
                "a smaller checkpoint (fewer layers or experts), or several GPUs (not supported by this backend yet), "
                "or the OpenAI-compatible cluster backend";
     else
-        msg += "a shorter context (--context, KV cache " + gb(plan.kv_cache) + "), a smaller prefill chunk (workspace " +
-               gb(plan.workspace) + "), or a smaller model";
+        msg += "a shorter context (--context, KV cache " + gb(plan.kv_cache) +
+               "), a smaller prefill chunk (workspace " + gb(plan.workspace) + "), or a smaller model";
     throw memory_plan_error(msg);
 }
 

@@ -19,12 +19,12 @@
 namespace m1::cuda {
 
 struct memory_plan {
-    int64_t context = 0;    // tokens the KV cache is planned for
-    int64_t chunk = 0;      // tokens per prefill chunk (workspace size)
-    size_t weights = 0;     // bytes
-    size_t kv_cache = 0;    // bytes, one sequence at `context` tokens
-    size_t lightning = 0;   // bytes, one sequence
-    size_t workspace = 0;   // bytes
+    int64_t context = 0;   // tokens the KV cache is planned for
+    int64_t chunk = 0;     // tokens per prefill chunk (workspace size)
+    size_t weights = 0;    // bytes
+    size_t kv_cache = 0;   // bytes, one sequence at `context` tokens
+    size_t lightning = 0;  // bytes, one sequence
+    size_t workspace = 0;  // bytes
     size_t total() const { return weights + kv_cache + lightning + workspace; }
     std::string describe() const;  // "weights 99.1 GB + KV cache 2.1 GB + ... = ... GB"
 };

@@ -1,6 +1,5 @@
-#include "engine/cuda/cuda_moe.cuh"
-
 #include "engine/cuda/cuda_gemm.h"
+#include "engine/cuda/cuda_moe.cuh"
 #include "engine/cuda/cuda_ops.cuh"
 
 #include <algorithm>
@@ -96,13 +95,14 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
     for (int64_t t = 0; t < n; ++t) {
         // This token's choices in ascending expert order (the order the CPU reference adds them in).
         for (int64_t j = 0; j < k; ++j) order[size_t(j)] = int32_t(j);
-        std::sort(order.begin(), order.end(),
-                  [&](int32_t a, int32_t b) { return ws.h_expert[size_t(t * k + a)] < ws.h_expert[size_t(t * k + b)]; });
+        std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+            return ws.h_expert[size_t(t * k + a)] < ws.h_expert[size_t(t * k + b)];
+        });
         for (int64_t j = 0; j < k; ++j) {
             const int64_t choice = t * k + order[size_t(j)];
             const int32_t e = ws.h_expert[size_t(choice)];
             const int64_t r = next[size_t(e)]++;
-            ws.h_index[size_t(r)] = int32_t(t);                // gather: grouped row r reads token t
+            ws.h_index[size_t(r)] = int32_t(t);                 // gather: grouped row r reads token t
             ws.h_index[size_t(rows + t * k + j)] = int32_t(r);  // combine: token t's j-th term is row r
             ws.h_cweight[size_t(t * k + j)] = ws.h_weight[size_t(choice)];
         }
@@ -115,14 +115,15 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
     // The conversion scratch is shared by the experts' products: they run in order on one stream.
     for (int64_t e = 0; e < E; ++e)
         if (count[size_t(e)] > 0)
-            linear_act(blas, s, ws.xg.data() + offset[size_t(e)] * H, count[size_t(e)], H, w.w13 + e * 2 * I * H,
-                       2 * I, ws.y13.data() + offset[size_t(e)] * 2 * I, ws.cvt.data(), split);
+            linear_act(blas, s, ws.xg.data() + offset[size_t(e)] * H, count[size_t(e)], H, w.w13 + e * 2 * I * H, 2 * I,
+                       ws.y13.data() + offset[size_t(e)] * 2 * I, ws.cvt.data(), split);
     check(launch_swiglu(ws.y13.data(), ws.act.data(), rows, I, s), "SwiGLU kernel");
     for (int64_t e = 0; e < E; ++e)
         if (count[size_t(e)] > 0)
             linear_act(blas, s, ws.act.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
                        ws.y.data() + offset[size_t(e)] * H, ws.cvt.data(), split);
-    check(launch_combine({ws.y.data(), ws.index.data() + rows, ws.cweight.data(), n, k, H, m}, s), "MoE combine kernel");
+    check(launch_combine({ws.y.data(), ws.index.data() + rows, ws.cweight.data(), n, k, H, m}, s),
+          "MoE combine kernel");
     // The host vectors above are read by the async uploads: wait before the next call may overwrite them.
     check(cudaStreamSynchronize(s), "MoE synchronisation");
 }

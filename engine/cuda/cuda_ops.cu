@@ -83,8 +83,7 @@ __global__ void split_kernel(const float* x, bf16* hi, bf16* lo, int64_t count) 
 
 __global__ void swiglu_kernel(const float* in, float* out, int64_t rows, int64_t I) {
     const int64_t count = rows * I;
-    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count;
-         i += int64_t(gridDim.x) * blockDim.x) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x) {
         const int64_t r = i / I, c = i % I;
         const float g = in[r * 2 * I + c], u = in[r * 2 * I + I + c];
         out[i] = g * sigmoidf_(g) * u;
@@ -101,8 +100,7 @@ __global__ void combine_kernel(combine_params p) {
     const int64_t t = blockIdx.x;
     for (int64_t i = threadIdx.x; i < p.H; i += blockDim.x) {
         float acc = 0;
-        for (int64_t j = 0; j < p.k; ++j)
-            acc += p.y[int64_t(p.row[t * p.k + j]) * p.H + i] * p.weight[t * p.k + j];
+        for (int64_t j = 0; j < p.k; ++j) acc += p.y[int64_t(p.row[t * p.k + j]) * p.H + i] * p.weight[t * p.k + j];
         p.out[t * p.H + i] = acc;
     }
 }

@@ -19,12 +19,12 @@ struct tensor_spec;  // engine/model/checkpoint.h (C++20; the kernels compile as
 namespace m1::cuda {
 
 struct random_params {
-    uint64_t stream = 0;       // random_stream(seed, name)
+    uint64_t stream = 0;  // random_stream(seed, name)
     double center = 0, half_width = 0;
     int64_t count = 0;
-    bool round_bf16 = true;    // the tensor's dtype is bf16: round values to bf16 before storing
-    bf16* out16 = nullptr;     // store as bf16 (round_bf16 must be set), or
-    float* out32 = nullptr;    // store as fp32
+    bool round_bf16 = true;  // the tensor's dtype is bf16: round values to bf16 before storing
+    bf16* out16 = nullptr;   // store as bf16 (round_bf16 must be set), or
+    float* out32 = nullptr;  // store as fp32
 };
 
 // Host side (cuda_random_host.cpp).

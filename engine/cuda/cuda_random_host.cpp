@@ -1,6 +1,5 @@
 // The host half of cuda_random.cuh: which stream and which value range each tensor gets.
 #include "engine/cuda/cuda_random.cuh"
-
 #include "engine/model/checkpoint.h"
 
 #include <cmath>

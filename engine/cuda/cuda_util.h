@@ -8,12 +8,11 @@
 // Thread-safety: an owner is used by one thread at a time.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <cublas_v2.h>
 #include <cuda_bf16.h>
 #include <cuda_runtime_api.h>
-
-#include <cstdint>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <utility>

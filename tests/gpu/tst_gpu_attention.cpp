@@ -42,7 +42,9 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
     for (int64_t m : sh.calls) total += m;
     const size_t elem = sh.kv_f32 ? 4 : 2;
     device_buffer<char> kc(size_t(total * KV) * elem), vc(size_t(total * KV) * elem);
-    const auto cached = [&](const std::vector<float>& x, int64_t i) { return sh.kv_f32 ? x[size_t(i)] : round_to_bf16(x[size_t(i)]); };
+    const auto cached = [&](const std::vector<float>& x, int64_t i) {
+        return sh.kv_f32 ? x[size_t(i)] : round_to_bf16(x[size_t(i)]);
+    };
     device_buffer<float> d_inv;
     d_inv.upload(inv_freq);
     std::vector<float> all_k(size_t(total * KV)), all_v(size_t(total * KV));  // CPU copies of the cache
@@ -151,7 +153,10 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
             sh.kv_f32 ? 1e-5 : 4e-3);
     s.close(std::string(sh.name) + ": causal GQA attention over the " + cache + ", every query and head (calls " +
                 calls + ")",
-            worst_att, sh.kv_f32 ? 1e-4 : sh.simple ? k_tol_bf16 : k_tol_tiled);
+            worst_att,
+            sh.kv_f32   ? 1e-4
+            : sh.simple ? k_tol_bf16
+                        : k_tol_tiled);
 }
 
 }  // namespace

@@ -137,8 +137,8 @@ std::string cli_path() {
 
 std::vector<float> run_cli(const fs::path& dir, const fs::path& ids, const std::string& extra) {
     const fs::path out = fs::temp_directory_path() / ("m1_gpu_logits_" + std::to_string(::getpid()) + ".bin");
-    const std::string cmd = "\"" + cli_path() + "\" logits --backend cuda --model \"" + dir.string() +
-                            "\" --ids \"" + ids.string() + "\" --out \"" + out.string() + "\" " + extra;
+    const std::string cmd = "\"" + cli_path() + "\" logits --backend cuda --model \"" + dir.string() + "\" --ids \"" +
+                            ids.string() + "\" --out \"" + out.string() + "\" " + extra;
     const int rc = std::system(cmd.c_str());
     if (rc != 0) throw std::runtime_error("'" + cmd + "' failed with status " + std::to_string(rc));
     std::vector<float> v = read_floats(out);

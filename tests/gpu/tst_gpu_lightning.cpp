@@ -74,7 +74,8 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
             const float* k = q + d;
             const float* v = q + 2 * d;
             for (int64_t a = 0; a < d; ++a)
-                for (int64_t e = 0; e < d; ++e) S[size_t(a * d + e)] = lambda * S[size_t(a * d + e)] + double(k[a]) * v[e];
+                for (int64_t e = 0; e < d; ++e)
+                    S[size_t(a * d + e)] = lambda * S[size_t(a * d + e)] + double(k[a]) * v[e];
             double mag = 0, diff = 0;
             for (int64_t e = 0; e < d; ++e) {
                 double acc = 0;
@@ -85,7 +86,8 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
             }
             const double err = mag > 0 ? diff / mag : diff;
             head_worst[size_t(h)] = std::max(head_worst[size_t(h)], err);
-            if (t % c.block == 0 && t > 0) head_after_boundary[size_t(h)] = std::max(head_after_boundary[size_t(h)], err);
+            if (t % c.block == 0 && t > 0)
+                head_after_boundary[size_t(h)] = std::max(head_after_boundary[size_t(h)], err);
             if (err > worst_out) {
                 worst_out = err;
                 worst_pos = t;
@@ -108,14 +110,16 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
         std::snprintf(what, sizeof what, "%s head %lld (slope %.3g) output, every position", c.name, (long long)h,
                       double(c.slopes[size_t(h)]));
         s.close(what, head_worst[size_t(h)], k_tol_out);
-        std::snprintf(what, sizeof what, "%s head %lld output at the first position of each block", c.name, (long long)h);
+        std::snprintf(what, sizeof what, "%s head %lld output at the first position of each block", c.name,
+                      (long long)h);
         s.close(what, head_after_boundary[size_t(h)], k_tol_out);
         std::snprintf(what, sizeof what, "%s head %lld final state", c.name, (long long)h);
         s.close(what, head_state[size_t(h)], k_tol_state);
     }
     char what[240];
-    std::snprintf(what, sizeof what, "%s all %lld heads, %lld tokens in calls %s: output (worst at position %lld, head %lld)",
-                  c.name, (long long)nh, (long long)n, calls.c_str(), (long long)worst_pos, (long long)worst_head);
+    std::snprintf(what, sizeof what,
+                  "%s all %lld heads, %lld tokens in calls %s: output (worst at position %lld, head %lld)", c.name,
+                  (long long)nh, (long long)n, calls.c_str(), (long long)worst_pos, (long long)worst_head);
     s.close(what, worst_out, k_tol_out);
     s.close(std::string(c.name) + " all heads: final state", worst_state, k_tol_state);
 }
@@ -137,11 +141,12 @@ int main() {
         // after a boundary, decodes across the next boundary and prefills again.
         run_case(s, r, {"M1 layer 0 (fastest decay)", 64, 128, 256, 700, {700}, lightning_slopes(m1c, 0), {0}});
         run_case(s, r, {"M1 layer 78 (slowest decay)", 64, 128, 256, 700, {700}, lightning_slopes(m1c, 78), {63}});
-        run_case(s, r,
-                 {"M1 layer 0, mixed calls", 64, 128, 256, 700, {257, 1, 1, 300, 1, 140}, lightning_slopes(m1c, 0), {0}});
-        run_case(s, r,
-                 {"M1 layer 78, mixed calls", 64, 128, 256, 700, {257, 1, 1, 300, 1, 140}, lightning_slopes(m1c, 78),
-                  {63}});
+        run_case(
+            s, r,
+            {"M1 layer 0, mixed calls", 64, 128, 256, 700, {257, 1, 1, 300, 1, 140}, lightning_slopes(m1c, 0), {0}});
+        run_case(
+            s, r,
+            {"M1 layer 78, mixed calls", 64, 128, 256, 700, {257, 1, 1, 300, 1, 140}, lightning_slopes(m1c, 78), {63}});
         model_config small;
         small.num_heads = 6;
         small.num_layers = 6;

@@ -8,7 +8,6 @@
 #include "engine/model/model_presets.h"
 #include "tests/gpu/gpu_check.h"
 
-
 using namespace m1;
 
 namespace {
@@ -49,7 +48,8 @@ int main() {
         const cuda::memory_plan big = cuda::plan_memory(w16, 1048576, 4096);
         std::printf("  W16 at 1M: %s\n", big.describe().c_str());
         s.check(big.weights > size_t(95e9) && big.weights < size_t(105e9), "W16 weights are ~99 GB (+ fp32 LM head)");
-        s.check(big.kv_cache == size_t(2) * 1048576 * 2 * 1024 * 2, "W16 KV cache: 2 softmax layers x 1M x (k, v) x 1024 x bf16");
+        s.check(big.kv_cache == size_t(2) * 1048576 * 2 * 1024 * 2,
+                "W16 KV cache: 2 softmax layers x 1M x (k, v) x 1024 x bf16");
         s.check(big.total() < h200 - size_t(4e9), "W16 with a 1M-token context fits one H200 with room to spare");
         bool short_refused = false;
         try {

@@ -17,8 +17,9 @@ namespace {
 
 void run_shape(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t H, int64_t E, int64_t I, int64_t k,
                bool split) {
-    const std::string name = std::string(split ? "hi+lo inputs " : "bf16 inputs ") + "n=" + std::to_string(n) + " H=" + std::to_string(H) + " E=" + std::to_string(E) +
-                             " I=" + std::to_string(I) + " top-" + std::to_string(k);
+    const std::string name = std::string(split ? "hi+lo inputs " : "bf16 inputs ") + "n=" + std::to_string(n) +
+                             " H=" + std::to_string(H) + " E=" + std::to_string(E) + " I=" + std::to_string(I) +
+                             " top-" + std::to_string(k);
     model_config c;
     c.hidden_size = H;
     c.num_experts = E;
@@ -26,7 +27,7 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t H, int64
     c.experts_per_token = k;
     cpu::layer_weights lw;
     const float rs = 1.0f / std::sqrt(float(H));
-    lw.router = r.fill(size_t(E * H), -3 * rs, 3 * rs, false);  // fp32, spread so choices vary per token
+    lw.router = r.fill(size_t(E * H), -3 * rs, 3 * rs, false);         // fp32, spread so choices vary per token
     const std::vector<float> g = r.fill(size_t(n * H), -2, 2, false);  // the normed input, fp32
 
     // Routing on the CPU decides which experts need values.

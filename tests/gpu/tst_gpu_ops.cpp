@@ -31,8 +31,7 @@ void embedding(gpu_test::suite& s, gpu_test::rng& r, int64_t V, int64_t H, int64
     check(cudaMemset(out.data(), 0xff, out.bytes()), "poison");
     check(launch_embed({d_ids.data(), d_table.data(), n, H, out.data()}, nullptr), "embed");
     std::vector<float> ref(static_cast<size_t>(n * H));
-    for (int64_t t = 0; t < n; ++t)
-        std::copy_n(table.begin() + ids[size_t(t)] * H, H, ref.begin() + t * H);
+    for (int64_t t = 0; t < n; ++t) std::copy_n(table.begin() + ids[size_t(t)] * H, H, ref.begin() + t * H);
     s.close(shape("embedding gather", n, H), rel_err(out.download(ref.size()), ref), 0.0);
 }
 
@@ -136,8 +135,9 @@ void activation_products(gpu_test::suite& s, gpu_test::rng& r, cublasHandle_t h,
         check(cudaMemset(y.data(), 0xff, y.bytes()), "poison");
         linear_act(h, nullptr, dx.data(), n, in, dw.data(), out, y.data(), scratch.data(), split);
         check(cudaDeviceSynchronize(), "gemm");
-        const std::string what = std::string(split ? "fp32 activations as bf16 hi+lo" : "fp32 activations rounded to bf16") +
-                                 " n=" + std::to_string(n) + " " + std::to_string(in) + "->" + std::to_string(out);
+        const std::string what =
+            std::string(split ? "fp32 activations as bf16 hi+lo" : "fp32 activations rounded to bf16") +
+            " n=" + std::to_string(n) + " " + std::to_string(in) + "->" + std::to_string(out);
         s.close(what, rel_err(y.download(ref.size()), ref), split ? 1e-4 : k_tol_bf16);
     }
 }
@@ -157,12 +157,12 @@ int main() {
         elementwise(s, r, 3, 40);
         elementwise(s, r, 37, 9216);
         cublas_handle h(nullptr);
-        products(s, r, h.get(), 1, 6144, 8192, false);   // decode, attention width
+        products(s, r, h.get(), 1, 6144, 8192, false);       // decode, attention width
         products(s, r, h.get(), 77, 6144, 3 * 8192, false);  // lightning qkv
-        products(s, r, h.get(), 300, 8192, 6144, false);  // out_proj
+        products(s, r, h.get(), 300, 8192, 6144, false);     // out_proj
         products(s, r, h.get(), 9, 64, 48, false);
-        products(s, r, h.get(), 300, 6144, 32, true);     // router
-        products(s, r, h.get(), 3, 6144, 50000, true);    // LM head (fp32)
+        products(s, r, h.get(), 300, 6144, 32, true);   // router
+        products(s, r, h.get(), 3, 6144, 50000, true);  // LM head (fp32)
         products(s, r, h.get(), 1, 48, 512, true);
         activation_products(s, r, h.get(), 1, 6144, 8192);
         activation_products(s, r, h.get(), 300, 6144, 3 * 8192);

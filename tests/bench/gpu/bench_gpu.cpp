@@ -56,8 +56,10 @@ void ceilings() {
     const size_t bytes = size_t(4) << 30;
     device_buffer<char> src(bytes), dst(bytes);
     check(cudaMemset(src.data(), 1, bytes), "memset");
-    const double copy_ms = event_ms([&] { check(cudaMemcpy(dst.data(), src.data(), bytes, cudaMemcpyDeviceToDevice), "copy"); }, 10);
-    std::printf("ceiling: device copy %.2f TB/s (4 GiB, read + write, median of 10)\n", 2.0 * bytes / (copy_ms * 1e-3) / 1e12);
+    const double copy_ms =
+        event_ms([&] { check(cudaMemcpy(dst.data(), src.data(), bytes, cudaMemcpyDeviceToDevice), "copy"); }, 10);
+    std::printf("ceiling: device copy %.2f TB/s (4 GiB, read + write, median of 10)\n",
+                2.0 * bytes / (copy_ms * 1e-3) / 1e12);
 
     const int64_t n = 8192;
     device_buffer<bf16> a(size_t(n * n)), b(size_t(n * n));
@@ -114,7 +116,8 @@ void backend_runs(int64_t max_context, cuda_precision precision) {
         steps.erase(steps.begin());  // the first step pays one-time workspace growth
         size_t free_b = 0, total_b = 0;
         cudaMemGetInfo(&free_b, &total_b);
-        std::printf("| W4-32E %-9s | %7lld | prefill %8.3f s | %9.0f tok/s | decode %7.2f ms/token | %6.1f tok/s | GPU memory used %.1f GB |\n",
+        std::printf("| W4-32E %-9s | %7lld | prefill %8.3f s | %9.0f tok/s | decode %7.2f ms/token | %6.1f tok/s | GPU "
+                    "memory used %.1f GB |\n",
                     mode, (long long)ctx, prefill, double(ctx) / prefill, 1e3 * median(steps), 1.0 / median(steps),
                     double(total_b - free_b) / 1e9);
         std::fflush(stdout);
@@ -160,7 +163,8 @@ void long_context(int64_t total) {
     }
     size_t free_b = 0, total_b = 0;
     cudaMemGetInfo(&free_b, &total_b);
-    std::printf("| W2-32E fast | prefill %lld tokens %.1f s (%.0f tok/s) | decode 256 tokens %.2f s, median %.2f ms/token | state %.1f GB | GPU memory used %.1f GB |\n",
+    std::printf("| W2-32E fast | prefill %lld tokens %.1f s (%.0f tok/s) | decode 256 tokens %.2f s, median %.2f "
+                "ms/token | state %.1f GB | GPU memory used %.1f GB |\n",
                 (long long)total, prefill, double(total) / prefill, now_s() - d0, 1e3 * median(steps),
                 double(st->bytes()) / 1e9, double(total_b - free_b) / 1e9);
 }
