@@ -1,6 +1,7 @@
 #include "app/backends/RemoteBackend.h"
 
 #include "app/server/ChatStreamReader.h"
+#include "app/server/ResponseBuilder.h"  // dumpJson
 #include "engine/tokenizer/tokenizer.h"
 
 #include <httplib.h>
@@ -194,7 +195,7 @@ std::string RemoteBackend::messagesJson(const std::string& prompt) {
     }
     json out{{"messages", messages}};
     if (!tools.empty()) out["tools"] = tools;
-    return out.dump();
+    return dumpJson(out);
 }
 
 std::string RemoteBackend::requestBody(const std::string& prompt, const SamplingSettings& sampling) const {
@@ -207,7 +208,7 @@ std::string RemoteBackend::requestBody(const std::string& prompt, const Sampling
     body["top_p"] = sampling.topP;
     if (sampling.topK > 0) body["top_k"] = sampling.topK;
     body["seed"] = int64_t(sampling.seed & 0x7fffffffffffffffULL);
-    return body.dump();
+    return dumpJson(body);
 }
 
 bool RemoteBackend::generate(const std::string& suffix, const SamplingSettings& sampling,

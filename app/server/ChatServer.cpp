@@ -25,7 +25,7 @@ int64_t unixSeconds() {
 void sendError(httplib::Response& res, int status, const std::string& message, const std::string& type,
                const std::string& code = {}) {
     res.status = status;
-    res.set_content(errorBody(message, type, code).dump(), "application/json");
+    res.set_content(dumpJson(errorBody(message, type, code)), "application/json");
 }
 
 }  // namespace
@@ -151,7 +151,7 @@ void ChatServer::routes() {
                    {"owned_by", "m1studio"},
                    {"root", m_backend.info().location.toStdString()},
                    {"max_model_len", m_backend.contextTokens()}};
-        res.set_content(json{{"object", "list"}, {"data", json::array({model})}}.dump(), "application/json");
+        res.set_content(dumpJson(json{{"object", "list"}, {"data", json::array({model})}}), "application/json");
     });
     m_http->Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
         handleGeneration(int(ResponseBuilder::Kind::Chat), req, res);
@@ -266,7 +266,7 @@ void ChatServer::handleGeneration(int kindValue, const httplib::Request& req, ht
     } else if (job->response.is_null()) {
         sendError(res, 503, "the request was cancelled (the server is shutting down)", "server_error");
     } else {
-        res.set_content(job->response.dump(), "application/json");
+        res.set_content(dumpJson(job->response), "application/json");
     }
 }
 
@@ -282,7 +282,17 @@ void ChatServer::workerLoop() {
             m_current = job;
             if (m_stopping) job->cancel.store(true);
         }
-        if (!job->cancel.load()) runJob(*job);
+        if (!job->cancel.load()) {
+            try {
+                runJob(*job);
+            } catch (const std::exception& e) {  // never let one request take the server down
+                std::lock_guard<std::mutex> lock(job->mutex);
+                job->error = std::string("internal error: ") + e.what();
+                if (job->request.stream)
+                    job->chunks.push_back(ResponseBuilder::sse(errorBody(job->error, "server_error")) +
+                                          ResponseBuilder::sseDone());
+            }
+        }
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_current.reset();

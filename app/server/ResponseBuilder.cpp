@@ -28,7 +28,13 @@ std::string ResponseBuilder::newId(const char* prefix) {
     return id;
 }
 
-std::string ResponseBuilder::sse(const json& chunk) { return "data: " + chunk.dump() + "\n\n"; }
+std::string ResponseBuilder::sse(const json& chunk) { return "data: " + dumpJson(chunk) + "\n\n"; }
+
+std::string dumpJson(const json& j) {
+    // Invalid UTF-8 (which the engine's stream decoder never produces, but a message from elsewhere might) becomes
+    // U+FFFD instead of an exception.
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 std::string ResponseBuilder::sseDone() { return "data: [DONE]\n\n"; }
 
 json ResponseBuilder::chunk(json delta, const json& finishReason) const {

@@ -30,6 +30,9 @@ struct Usage {
     nlohmann::ordered_json toJson() const;
 };
 
+// Compact JSON text; invalid UTF-8 in strings is replaced (U+FFFD) rather than thrown about.
+std::string dumpJson(const nlohmann::ordered_json& j);
+
 class ResponseBuilder {
 public:
     enum class Kind { Chat, Completion };
