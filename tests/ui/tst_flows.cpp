@@ -20,6 +20,7 @@
 #include "ui/viewer/ViewerPane.h"
 #include "ui/workers/SessionController.h"
 #include "ui/workers/SourceIngestor.h"
+#include "thinking_backend.h"
 #include "ui_test_support.h"
 
 #include <QDockWidget>
@@ -131,6 +132,54 @@ private slots:
         QVERIFY(w.session()->sourceForTag(QStringLiteral("T1")));
     }
 
+    void reasoningStreamsThenCollapsesWhenTheAnswerStarts() {
+        // The tiny engine behind a backend that frames its first 40 tokens as a think block (thinking_backend.h).
+        MainWindow w(nullptr);
+        w.session()->setBackendFactory([](const QString& dir, const QString& device, QString* error) {
+            std::unique_ptr<m1::app::ModelBackend> b;
+            if (auto engine = m1::app::EngineBackend::open(dir, device, error))
+                b = std::make_unique<m1::ui::test::ThinkingBackend>(std::move(engine), 40);
+            return b;
+        });
+        AppSettings s;
+        s.modelDir = m_model;
+        QSignalSpy ready(&w, &MainWindow::modelReady);
+        w.setAppSettings(s);
+        QVERIFY(ready.wait(60000));
+        w.addPaths({kAgreement});
+        QVERIFY(waitIdle(w));
+
+        // Reasoning streams into its own section, expanded, while the model thinks.
+        bool sawThinking = false;
+        QMetaObject::Connection c = connect(w.conversationModel(), &ConversationModel::changed, this, [&] {
+            ConversationModel* m = w.conversationModel();
+            if (m->turnCount() && m->index(0).data(ConversationModel::ThinkingRole).toBool() &&
+                !m->turn(0).reasoning.isEmpty() && w.reasoningPane()->sectionCount() == 1 && w.reasoningPane()->isExpanded(0))
+                sawThinking = true;
+        });
+        QSignalSpy finished(w.session(), &SessionController::turnFinished);
+        w.ask(QStringLiteral("Which clause limits liability?"));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.conversationModel()->turn(0).answer.isEmpty(), 60000);
+        disconnect(c);
+        QVERIFY(sawThinking);
+        // The answer has started: the section has collapsed to its summary, the answer streams in the transcript.
+        QVERIFY(!w.reasoningPane()->isExpanded(0));
+        QVERIFY2(w.reasoningPane()->headerText(0).contains(QStringLiteral("Thought for ")), qPrintable(w.reasoningPane()->headerText(0)));
+        QVERIFY(!w.reasoningPane()->reasoningText(0).isEmpty());
+        QVERIFY(w.reasoningPane()->reasoningText(0).size() >= w.conversationModel()->turn(0).reasoning.size() - 1);
+        w.stop();
+        QVERIFY(finished.wait(20000));
+        const m1::app::Turn t = finished.first().first().value<m1::app::Turn>();
+        QCOMPARE(t.stats.reasoningTokens, 40);
+        QVERIFY(w.reasoningPane()->headerText(0).endsWith(QStringLiteral("40 tokens")));
+        w.conversationPane()->renderNow();
+        QVERIFY(w.conversationPane()->renderedText().contains(QStringLiteral("Thought for ")));
+        // Expandable per answer, in the transcript as well.
+        emit w.conversationPane()->browser()->anchorClicked(QUrl(QStringLiteral("reasoning:0")));
+        w.conversationPane()->renderNow();
+        QVERIFY(w.conversationPane()->renderedText().contains(t.reasoning.left(10).trimmed()));
+    }
+
     void craftedCitationsOpenThePageAndTheLines() {
         MainWindow& w = *m_window;
         const QString answer = QStringLiteral(
@@ -168,6 +217,8 @@ private slots:
         QCOMPARE(code->extraSelections().at(1).cursor.block().text(), lines.at(34));
 
         // Back (Alt+Left) returns to the PDF page; the Citations pane opens citations too.
+        w.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
         QTest::keyClick(&w, Qt::Key_Left, Qt::AltModifier);
         QCOMPARE(v->current()->kind, ViewerLocation::Kind::Pdf);
         QVERIFY(w.openCitationText(QStringLiteral("[T1 L41 \"Either party may terminate\"]")));

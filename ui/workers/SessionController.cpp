@@ -21,11 +21,12 @@ public:
         QMetaObject::invokeMethod(m_controller, std::forward<F>(f), Qt::QueuedConnection);
     }
 
-    void openModel(const QString& dir, const QString& device) {
+    void openModel(const QString& dir, const QString& device, const SessionController::BackendFactory& factory) {
         m_session.reset();
         m_backend.reset();
         QString error;
-        std::unique_ptr<m1::app::EngineBackend> backend = m1::app::EngineBackend::open(dir, device, &error);
+        std::unique_ptr<m1::app::ModelBackend> backend =
+            factory ? factory(dir, device, &error) : std::unique_ptr<m1::app::ModelBackend>(m1::app::EngineBackend::open(dir, device, &error));
         std::shared_ptr<const m1::tokenizer> tok;
         if (backend) {
             try {
@@ -180,7 +181,7 @@ public:
 private:
     SessionController* m_controller;
     std::shared_ptr<std::atomic<bool>> m_cancel;
-    std::unique_ptr<m1::app::EngineBackend> m_backend;
+    std::unique_ptr<m1::app::ModelBackend> m_backend;
     std::unique_ptr<m1::app::AnalysisSession> m_session;
     std::vector<ReadSource> m_sources;
     QString m_system;
@@ -218,7 +219,8 @@ void SessionController::openModel(const QString& modelDir, const QString& device
     setBusy(true);
     emit modelOpening(modelDir);
     SessionWorker* w = m_worker;
-    QMetaObject::invokeMethod(w, [w, modelDir, device] { w->openModel(modelDir, device); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        w, [w, modelDir, device, factory = m_factory] { w->openModel(modelDir, device, factory); }, Qt::QueuedConnection);
 }
 
 void SessionController::setSources(std::vector<ReadSource> sources, const QString& systemPrompt, qint64 outputReserve) {

@@ -22,6 +22,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace m1 {
@@ -35,8 +36,16 @@ class SessionWorker;
 class SessionController : public QObject {
     Q_OBJECT
 public:
+    // Opens a model directory on the session thread; nullptr with *error on failure.
+    using BackendFactory = std::function<std::unique_ptr<m1::app::ModelBackend>(const QString& modelDir,
+                                                                                  const QString& device, QString* error)>;
+
     explicit SessionController(QObject* parent = nullptr);
     ~SessionController() override;
+
+    // Which backend openModel() makes; the embedded engine (EngineBackend::open) unless replaced. Takes effect at the
+    // next openModel().
+    void setBackendFactory(BackendFactory factory) { m_factory = std::move(factory); }
 
     void openModel(const QString& modelDir, const QString& device);
     // The sources and prompt of the next question; the conversation so far is kept.
@@ -75,6 +84,7 @@ private:
     friend class SessionWorker;
     void setBusy(bool busy);
 
+    BackendFactory m_factory;
     QThread m_thread;
     SessionWorker* m_worker = nullptr;  // lives on m_thread; deleted when it finishes
     std::shared_ptr<std::atomic<bool>> m_cancel;
