@@ -171,6 +171,7 @@ std::unique_ptr<RemoteBackend> RemoteBackend::open(const RemoteSettings& setting
             return nullptr;
         }
         b->m_settings.modelName = j["data"][0]["id"].get<std::string>();
+        b->m_info.randomWeights = j["data"][0].value("m1studio_random_weights", false);
     }
     b->m_info.name = QString::fromStdString(b->m_settings.modelName);
     b->m_info.location = QString::fromStdString(b->m_scheme_host_port + b->m_basePath);

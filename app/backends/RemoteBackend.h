@@ -47,7 +47,8 @@ class RemoteBackend final : public ModelBackend {
 public:
     ~RemoteBackend() override;
 
-    // Loads the tokenizer and checks the URL; when no model name is given, asks /v1/models for it. Returns nullptr
+    // Loads the tokenizer and checks the URL; when no model name is given, asks /v1/models for it (and learns from
+    // an m1 serve whether the model is a random-weight demo model, to label it as such). Returns nullptr
     // with *error naming the problem (the tokenizer file, the URL, the server's answer).
     static std::unique_ptr<RemoteBackend> open(const RemoteSettings& settings, QString* error);
     // Same with a tokenizer already loaded (shared, e.g. with the UI's token counter); settings.tokenizerPath is

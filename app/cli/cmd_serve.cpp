@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 namespace m1::cli {
@@ -30,7 +31,7 @@ int run_serve(const std::vector<std::string>& args) {
     p.option("--model", "DIR", "MiniMax-M1 checkpoint directory (config.json, safetensors + index, tokenizer.json).")
         .option("--host", "ADDR", "Address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for all).")
         .option("--port", "N", "TCP port (default 8000; 0 picks a free one).")
-        .option("--api-key", "KEY", "Require 'Authorization: Bearer KEY' on every /v1 request.")
+        .option("--api-key", "KEY", "Require 'Authorization: Bearer KEY' on every /v1 request (default: env M1_API_KEY).")
         .option("--backend", "cpu|cuda", "Where the model runs (default cpu).")
         .option("--model-name", "NAME", "The model's name in the API (default: the directory's name).")
         .option("--max-tokens", "N", "max_tokens for requests that give none (default 40960, M1-40k's budget).")
@@ -67,7 +68,8 @@ int run_serve(const std::vector<std::string>& args) {
     m1::app::ServerOptions options;
     options.host = p.value_or("--host", "127.0.0.1");
     options.port = int(port);
-    options.apiKey = p.value_or("--api-key", "");
+    const char* envKey = std::getenv("M1_API_KEY");
+    options.apiKey = p.value_or("--api-key", envKey ? envKey : "");
     options.modelName = p.value_or("--model-name", QFileInfo(QDir(dir).absolutePath()).fileName().toStdString());
     options.defaultMaxTokens = maxTokens;
     options.log = !p.has("--quiet");

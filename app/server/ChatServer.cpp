@@ -151,6 +151,8 @@ void ChatServer::routes() {
                    {"owned_by", "m1studio"},
                    {"root", m_backend.info().location.toStdString()},
                    {"max_model_len", m_backend.contextTokens()}};
+        // m1 make-model's demo models: clients of ours (RemoteBackend) label their answers as noise too.
+        if (m_backend.info().randomWeights) model["m1studio_random_weights"] = true;
         res.set_content(dumpJson(json{{"object", "list"}, {"data", json::array({model})}}), "application/json");
     });
     m_http->Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {

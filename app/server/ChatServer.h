@@ -1,6 +1,6 @@
 // `m1 serve`: an OpenAI-compatible HTTP server over one ModelBackend (the embedded engine, or any backend a test
 // scripts), with MiniMax-M1 semantics as vLLM serves them (see ResponseBuilder):
-//   GET  /v1/models             the one served model
+//   GET  /v1/models             the one served model (with "m1studio_random_weights": true for a demo model)
 //   POST /v1/chat/completions   messages (+ tools) rendered with M1's chat template; stream true gives SSE chunks
 //                               ("data: {...}" ... "data: [DONE]"), stream false one JSON response
 //   POST /v1/completions        a raw prompt, continued as it is

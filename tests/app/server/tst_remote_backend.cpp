@@ -265,6 +265,7 @@ private slots:
         QVERIFY(b);
         QCOMPARE(b->info().name, QString("MiniMaxAI/MiniMax-M1-80k"));
         QCOMPARE(b->info().backend, QString("remote"));
+        QVERIFY(!b->info().randomWeights);
         std::atomic<bool> cancel{false};
         const Outcome o = ask(*b, cancel);
         QVERIFY2(o.ok, qPrintable(o.error));

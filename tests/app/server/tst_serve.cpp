@@ -240,6 +240,7 @@ private slots:
         QCOMPARE(r.body["object"].get<std::string>(), std::string("list"));
         QCOMPARE(r.body["data"][0]["id"].get<std::string>(), std::string("tiny"));
         QCOMPARE(r.body["data"][0]["max_model_len"].get<int64_t>(), int64_t(1000000));
+        QCOMPARE(r.body["data"][0]["m1studio_random_weights"].get<bool>(), true);
     }
 
     void chatStreamingAndNot() {
@@ -342,6 +343,7 @@ private slots:
         std::unique_ptr<RemoteBackend> b = RemoteBackend::open(s, &error);
         QVERIFY2(b, qPrintable(error));
         QCOMPARE(b->info().name, QString("tiny"));  // from /v1/models
+        QVERIFY(b->info().randomWeights);           // m1 make-model's model, labelled through the server too
 
         std::atomic<bool> cancel{false};
         const std::string system = "<begin_of_document><beginning_of_sentence>system ai_setting=assistant\nBe brief."
