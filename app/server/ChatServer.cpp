@@ -361,7 +361,7 @@ void ChatServer::runJob(Job& job) {
             job.response = job.builder.response(usage);
     }
     if (m_options.log) {
-        std::fprintf(stderr, "%s %s: %lld prompt tokens (%lld cached), %lld generated in %.2f s: %s\n",
+        std::fprintf(stderr, "%s %s: %lld prompt tokens (%lld cached), %lld generated in %.3f s: %s\n",
                      job.request.kind == ResponseBuilder::Kind::Chat ? "chat" : "completion",
                      job.request.stream ? "stream" : "response", (long long)job.promptTokens, (long long)cached,
                      (long long)stats.generatedTokens, seconds,
