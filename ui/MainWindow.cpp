@@ -541,7 +541,14 @@ void MainWindow::ask(const QString& question) {
         return;
     }
     if (m_sourcesPane->meter()->overBudget()) {
-        showError(tr("The included sources do not fit the context."), m_sourcesPane->meter()->text());
+        QStringList perSource{m_sourcesPane->meter()->text()};
+        for (int row = 0; row < m_sourcesModel->sourceCount(); ++row) {
+            const QModelIndex i = m_sourcesModel->index(row, 0);
+            if (i.data(Qt::CheckStateRole).toInt() != Qt::Unchecked)
+                perSource << tr("%1: %2 tokens").arg(i.data().toString(), QLocale().toString(i.data(SourcesModel::TokensRole).toLongLong()));
+        }
+        showError(tr("The included sources do not fit the context: leave some out in the Sources pane."),
+                  perSource.join(QLatin1Char('\n')));
         return;
     }
     m_errorBanner->hide();

@@ -48,6 +48,7 @@ private slots:
         // The random model may draw its end token at any time: ask again whenever an answer ends, so that tokens
         // stream for the whole measurement.
         QSignalSpy finished(w.session(), &SessionController::turnFinished);
+        QSignalSpy contexts(w.session(), &SessionController::contextReady);
         int asked = 0;
         auto askAgain = [&] { w.ask(QStringLiteral("Question %1: which clause limits liability?").arg(++asked)); };
         QObject::connect(w.session(), &SessionController::turnFinished, &w, [&](const m1::app::Turn&, bool stopped) {
@@ -67,6 +68,10 @@ private slots:
             streamed += w.conversationModel()->turn(i).answer.size();
             tokens += w.conversationModel()->turn(i).stats.answerTokens;
         }
+        // Follow-up questions reuse the rendered and prefilled context.
+        QCOMPARE(contexts.size(), 1);
+        if (w.conversationModel()->turnCount() > 1)
+            QCOMPARE(w.conversationModel()->turn(1).stats.reusedTokens, contexts.first().first().toLongLong());
         qInfo("streaming: %d question(s), %lld tokens, %lld characters shown; worst event-loop gap %.1f ms over %d ticks",
               asked, (long long)tokens, (long long)streamed, probe.worstMs(), probe.ticks());
         QVERIFY(streamed > 0);

@@ -96,8 +96,12 @@ private slots:
         QCOMPARE(model.includedTokens(), all - mainTokens);
         QCOMPARE(src.data(Qt::CheckStateRole).toInt(), int(Qt::PartiallyChecked));
         QVERIFY(model.workspaceSource(row).exclude.contains(QStringLiteral("src/main.cpp")));
-        for (const m1::ui::ReadSource& c : model.contextSources())
+        const std::vector<m1::ui::ReadSource> context = model.contextSources();
+        QCOMPARE(context.size(), r.sources.size());
+        for (const m1::ui::ReadSource& c : context)
             for (const auto& seg : c.source->segments) QVERIFY(seg.where.file != "src/main.cpp");
+        QVERIFY(context.front().source != r.sources.front().source);             // a filtered copy…
+        QCOMPARE(model.contextSources().front().source, context.front().source);  // …made once per selection
 
         // A whole folder: one glob; checking it again restores the total.
         QVERIFY(model.setData(src, Qt::Unchecked, Qt::CheckStateRole));

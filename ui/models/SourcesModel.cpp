@@ -34,6 +34,9 @@ struct SourcesModel::Entry {
     bool counted = false;
     qint64 unfiledTokens = 0;  // segments without a file (PDF pages, commit history): always kept
     QStringList baseExclude;   // the globs the source was read with
+    // Copies of read sources without their unchecked files, keyed by the source and the exclude list they were
+    // made for.
+    std::map<const m1::ingest::source*, std::pair<QString, std::shared_ptr<const m1::ingest::source>>> filtered;
 };
 
 namespace {
@@ -157,6 +160,7 @@ void SourcesModel::setRead(int row, std::vector<ReadSource> sources, bool counte
         endRemoveRows();
     }
     e.read = std::move(sources);
+    e.filtered.clear();
     e.counted = counted;
     e.state = State::Ready;
     e.error.clear();
@@ -267,7 +271,6 @@ std::vector<ReadSource> SourcesModel::contextSources() const {
     std::vector<ReadSource> out;
     for (const auto& e : m_entries) {
         if (!e->root.checked || e->state != State::Ready) continue;
-        const std::string none;
         for (const ReadSource& r : e->read) {
             bool anyExcluded = false;
             for (const auto& s : r.source->segments)
@@ -276,11 +279,17 @@ std::vector<ReadSource> SourcesModel::contextSources() const {
                 out.push_back(r);
                 continue;
             }
-            auto copy = std::make_shared<m1::ingest::source>(*r.source);
-            std::erase_if(copy->segments, [&](const m1::ingest::segment& s) {
-                return !s.where.file.empty() && fileExcluded(*e, s.where.file);
-            });
-            out.push_back({std::move(copy), r.contract});
+            // The same selection gives the same (cached) copy, so the session sees an unchanged context.
+            const QString key = workspaceSource(sourceRowOf(&e->root)).exclude.join(QLatin1Char('\n'));
+            auto cached = e->filtered.find(r.source.get());
+            if (cached == e->filtered.end() || cached->second.first != key) {
+                auto copy = std::make_shared<m1::ingest::source>(*r.source);
+                std::erase_if(copy->segments, [&](const m1::ingest::segment& s) {
+                    return !s.where.file.empty() && fileExcluded(*e, s.where.file);
+                });
+                cached = e->filtered.insert_or_assign(r.source.get(), std::make_pair(key, std::shared_ptr<const m1::ingest::source>(std::move(copy)))).first;
+            }
+            out.push_back({cached->second.second, r.contract});
         }
     }
     return out;

@@ -60,6 +60,11 @@ public:
     }
 
     void setSources(std::vector<ReadSource> sources, const QString& system, qint64 reserve) {
+        // Rendering and counting a large context takes seconds: redo it only when something changed.
+        bool same = system == m_system && reserve == m_reserve && sources.size() == m_sources.size();
+        for (size_t i = 0; same && i < sources.size(); ++i)
+            same = sources[i].source == m_sources[i].source && sources[i].contract == m_sources[i].contract;
+        if (same) return;
         m_sources = std::move(sources);
         m_system = system;
         m_reserve = reserve;
