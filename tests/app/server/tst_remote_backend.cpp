@@ -4,6 +4,7 @@
 #include "stream_events.h"
 #include "test_http_server.h"
 
+#include "engine/chat/chat_format.h"
 #include "engine/tokenizer/tokenizer.h"
 
 #include <QElapsedTimer>
@@ -303,6 +304,31 @@ private slots:
         QCOMPARE(int(raw["messages"].size()), 1);
         QCOMPARE(raw["messages"][0]["role"].get<std::string>(), std::string("user"));
         QCOMPARE(raw["messages"][0]["content"][0]["text"].get<std::string>(), std::string("just text"));
+    }
+
+    // Messages read back from a rendered prompt render to the same prompt (what a server with M1's template sees).
+    void promptRoundTripsThroughMessages() {
+        auto message = [](const char* role, const std::string& content) {
+            return json{{"role", role}, {"content", content}};
+        };
+        json tool = message("tool", "{\"temp\": 21}");
+        tool["name"] = "get_weather";
+        const json conversation{
+            {"messages", json::array({message("system", "You are a helpful assistant."),
+                                      message("user", "What's the weather in Paris?"),
+                                      message("assistant", "<think>\nUse the tool.\n</think>\n<tool_calls>\n"
+                                                           "{\"name\": \"get_weather\", \"arguments\": "
+                                                           "{\"city\": \"Paris\"}}\n</tool_calls>"),
+                                      tool, message("user", "Thanks. And tomorrow?")})},
+            {"tools", json::array({json{{"type", "function"},
+                                        {"function", json{{"name", "get_weather"},
+                                                          {"description", "Get weather."},
+                                                          {"parameters", json{{"type", "object"}}}}}}})}};
+        const std::string prompt = m1::render_chat(m1::chat_conversation_from_json(conversation), true);
+        const json back = json::parse(RemoteBackend::messagesJson(prompt));
+        QCOMPARE(int(back["messages"].size()), 5);
+        QCOMPARE(int(back["tools"].size()), 1);
+        QCOMPARE(m1::render_chat(m1::chat_conversation_from_json(back), true), prompt);
     }
 
     void badSettings() {
