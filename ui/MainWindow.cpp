@@ -15,7 +15,7 @@
 #include "ui/panes/ConversationPane.h"
 #include "ui/panes/ReasoningPane.h"
 #include "ui/panes/SourcesPane.h"
-#include "ui/viewer/SourceText.h"
+#include "ui/viewer/CitationTarget.h"
 #include "ui/viewer/ViewerPane.h"
 #include "ui/workers/DemoModel.h"
 #include "ui/workers/SessionController.h"
@@ -584,31 +584,7 @@ bool MainWindow::openCitation(const m1::app::Citation& c) {
         showError(tr("%1 names no source of the current context.").arg(c.tag), c.raw);
         return false;
     }
-    ViewerLocation l;
-    int page = 0;
-    if (src->kind == m1::ingest::source_kind::pdf) {
-        if (c.location == m1::app::Citation::Location::Page) page = c.pageFirst;
-        if (c.location == m1::app::Citation::Location::Clause)
-            for (const auto& s : src->segments)
-                if (QString::fromStdString(s.where.clause) == c.clause && s.where.page > 0) {
-                    page = s.where.page;
-                    break;
-                }
-    }
-    if (page > 0) {
-        l.kind = ViewerLocation::Kind::Pdf;
-        l.file = QString::fromStdString(src->path);
-        l.page = page;
-        l.quote = c.quote;
-        l.title = tr("%1 · %2 · page %3").arg(c.tag, QString::fromStdString(src->title)).arg(page);
-    } else {
-        const SourceText st = sourceTextFor(*src, c);
-        l.kind = ViewerLocation::Kind::Text;
-        l.text = st.text;
-        l.lineFirst = st.lineFirst;
-        l.lineLast = st.lineLast;
-        l.title = tr("%1 · %2").arg(c.tag, st.title);
-    }
+    const ViewerLocation l = locationForCitation(*src, c);
     QString error;
     if (!m_viewer->open(l, &error)) {
         showError(tr("The viewer could not open %1.").arg(c.raw), error);
@@ -639,23 +615,7 @@ bool MainWindow::openCitationText(const QString& text) {
 void MainWindow::openSourceRow(int row, const QString& file) {
     const std::vector<ReadSource>& read = m_sourcesModel->readSources(row);
     if (read.empty()) return;
-    const m1::ingest::source& src = *read.front().source;
-    ViewerLocation l;
-    if (src.kind == m1::ingest::source_kind::pdf) {
-        l.kind = ViewerLocation::Kind::Pdf;
-        l.file = QString::fromStdString(src.path);
-        l.page = 1;
-        l.title = QString::fromStdString(src.title);
-    } else {
-        m1::app::Citation c;
-        c.location = file.isEmpty() && src.kind != m1::ingest::source_kind::text ? m1::app::Citation::Location::Clause
-                                                                                  : m1::app::Citation::Location::Lines;
-        c.file = file;
-        const SourceText st = sourceTextFor(src, c);
-        l.kind = ViewerLocation::Kind::Text;
-        l.text = st.text;
-        l.title = file.isEmpty() ? QString::fromStdString(src.title) : file;
-    }
+    const ViewerLocation l = locationForSource(*read.front().source, file);
     QString error;
     if (!m_viewer->open(l, &error)) showError(error);
 }

@@ -1,5 +1,8 @@
 // The viewer: finding a quote among word boxes, the PDF view on a real fixture (highlight rectangles checked against
 // pdftotext -bbox, an independent Poppler front end), the text view's line highlight, find, and back/forward.
+#include "app/citations/CitationParser.h"
+#include "ingest/read_any.h"
+#include "ui/viewer/CitationTarget.h"
 #include "ui/viewer/CodeView.h"
 #include "ui/viewer/PdfView.h"
 #include "ui/viewer/QuoteLocator.h"
@@ -114,6 +117,38 @@ private slots:
         QVERIFY(code.firstVisibleLine() > 150 && code.firstVisibleLine() <= 200);
         QVERIFY(code.findText(QStringLiteral("line 17")));
         QCOMPARE(code.textCursor().block().blockNumber() + 1 >= 17, true);
+    }
+
+    void citationTargetsInARepositoryAndAPdf() {
+        QTemporaryDir dir;
+        const QString repo = m1::ui::test::copyFixtureRepo(dir);
+        m1::ingest::read_options o;
+        o.history = 0;
+        const m1::ingest::source src = std::move(m1::ingest::read_path(repo.toStdString(), o).sources.front());
+        const QList<m1::app::Citation> cs = m1::app::CitationParser::parse(QStringLiteral("[R1 src/main.cpp:2-3]"));
+        QCOMPARE(cs.size(), 1);
+        const ViewerLocation l = locationForCitation(src, cs.front());
+        QCOMPARE(l.kind, ViewerLocation::Kind::Text);
+        QCOMPARE(l.lineFirst, 2);
+        QCOMPARE(l.lineLast, 3);
+        // Reference: the file at the commit, as git prints it.
+        const QString expected = QString::fromUtf8(m1::ui::test::run(
+            QStringLiteral("git"), {QStringLiteral("-c"), QStringLiteral("safe.directory=*"), QStringLiteral("show"),
+                                    QStringLiteral("main:src/main.cpp")}, repo));
+        QVERIFY(!expected.isEmpty());
+        QCOMPARE(l.text.split(QLatin1Char('\n')).mid(0, 5), expected.split(QLatin1Char('\n')).mid(0, 5));
+        // Picking the repository itself opens its first file, nothing highlighted.
+        const ViewerLocation first = locationForSource(src, QString());
+        QCOMPARE(first.kind, ViewerLocation::Kind::Text);
+        QCOMPARE(first.lineFirst, 0);
+        QVERIFY(!first.text.isEmpty());
+
+        const m1::ingest::source pdf = std::move(m1::ingest::read_path(kReport.toStdString()).sources.front());
+        const ViewerLocation p = locationForCitation(pdf, m1::app::CitationParser::parse(QStringLiteral("[S1 p.3 \"two words\"]")).front());
+        QCOMPARE(p.kind, ViewerLocation::Kind::Pdf);
+        QCOMPARE(p.page, 3);
+        QCOMPARE(p.quote, QStringLiteral("two words"));
+        QCOMPARE(p.file, kReport);
     }
 
     void historyGoesBackAndForward() {

@@ -50,8 +50,9 @@ SourceText sourceTextFor(const m1::ingest::source& src, const m1::app::Citation&
     for (const auto& s : src.segments) {
         const QString text = QString::fromStdString(s.text).trimmed();
         const int lines = int(text.count(QLatin1Char('\n'))) + 1;
-        const bool cited = (c.location == m1::app::Citation::Location::Clause && QString::fromStdString(s.where.clause) == c.clause) ||
-                           (c.location == m1::app::Citation::Location::Page && s.where.page >= c.pageFirst &&
+        const bool cited = (c.location == m1::app::Citation::Location::Clause && !c.clause.isEmpty() &&
+                            QString::fromStdString(s.where.clause) == c.clause) ||
+                           (c.location == m1::app::Citation::Location::Page && c.pageFirst > 0 && s.where.page >= c.pageFirst &&
                             s.where.page <= qMax(c.pageFirst, c.pageLast));
         if (cited && !out.found) {
             out.found = true;
