@@ -4,10 +4,9 @@
 #include "app/server/ResponseBuilder.h"  // dumpJson
 #include "engine/tokenizer/tokenizer.h"
 
+#include <chrono>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
-
-#include <chrono>
 #include <regex>
 #include <thread>
 
@@ -21,7 +20,9 @@ constexpr std::string_view kBegin = "<beginning_of_sentence>";
 constexpr std::string_view kEnd = "<end_of_sentence>";
 constexpr std::string_view kDocument = "<begin_of_document>";
 
-json textParts(std::string text) { return json::array({json{{"type", "text"}, {"text", std::move(text)}}}); }
+json textParts(std::string text) {
+    return json::array({json{{"type", "text"}, {"text", std::move(text)}}});
+}
 
 // Reads M1 chat-format text (render_chat's output) back into messages and tools; false when it is not that format.
 bool parseM1Prompt(std::string_view p, json* messages, json* tools) {
@@ -303,11 +304,11 @@ bool RemoteBackend::generate(const std::string& suffix, const SamplingSettings& 
             return false;
         }
         if (malformed) return failWith(reader.error());
-        const bool retryable = !gotBytes && attempt < m_settings.maxRetries &&
-                               ((!sent && status < 0 &&
-                                 (httpError == httplib::Error::Connection ||
-                                  httpError == httplib::Error::ConnectionTimeout)) ||
-                                status == 429 || status == 502 || status == 503 || status == 504);
+        const bool retryable =
+            !gotBytes && attempt < m_settings.maxRetries &&
+            ((!sent && status < 0 &&
+              (httpError == httplib::Error::Connection || httpError == httplib::Error::ConnectionTimeout)) ||
+             status == 429 || status == 502 || status == 503 || status == 504);
         if (retryable) {
             sleepUnlessCancelled(m_settings.firstBackoffS * double(1 << attempt), cancel);
             continue;
@@ -316,13 +317,16 @@ bool RemoteBackend::generate(const std::string& suffix, const SamplingSettings& 
         if (status > 0 && status != 200)
             return failWith("HTTP " + std::to_string(status) + attempts + ": " + serverMessage(errorText));
         if (!sent) {
-            if (status < 0 && (httpError == httplib::Error::Connection || httpError == httplib::Error::ConnectionTimeout))
+            if (status < 0 &&
+                (httpError == httplib::Error::Connection || httpError == httplib::Error::ConnectionTimeout))
                 return failWith("cannot connect (" + httplib::to_string(httpError) + ")" + attempts);
             if (httpError == httplib::Error::Read && !gotBytes)
                 return failWith("no answer within the read timeout of " + std::to_string(int(m_settings.readTimeoutS)) +
                                 " s");
-            return failWith(std::string(gotBytes ? "the stream broke off: " : "the request failed: ") +
-                            httplib::to_string(httpError));
+            if (gotBytes)
+                return failWith("the stream broke off (nothing for " + std::to_string(int(m_settings.readTimeoutS)) +
+                                " s, or the connection closed): " + httplib::to_string(httpError));
+            return failWith("the request failed: " + httplib::to_string(httpError));
         }
         if (!reader.finish(&pieces)) return failWith(reader.error());
         if (!deliver(pieces)) {

@@ -20,8 +20,8 @@
 // reported, never retried. Cancel (the atomic flag or a callback returning false) closes the connection within
 // about 50 ms, also while the server is silent.
 //
-// Ownership: owns (or shares) its tokenizer. Thread-safety: one call at a time (ModelBackend's rule); the cancel flag may be
-// set from any thread.
+// Ownership: owns (or shares) its tokenizer. Thread-safety: one call at a time (ModelBackend's rule); the cancel flag
+// may be set from any thread.
 #pragma once
 
 #include "app/backends/ModelBackend.h"

@@ -4,9 +4,6 @@
 #include "app/cli/command.h"
 #include "app/server/ChatServer.h"
 
-#include <QDir>
-#include <QFileInfo>
-
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -14,11 +11,16 @@
 #include <cstdlib>
 #include <thread>
 
+#include <QDir>
+#include <QFileInfo>
+
 namespace m1::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop.store(true); }
+void on_signal(int) {
+    g_stop.store(true);
+}
 
 }  // namespace
 
@@ -31,7 +33,8 @@ int run_serve(const std::vector<std::string>& args) {
     p.option("--model", "DIR", "MiniMax-M1 checkpoint directory (config.json, safetensors + index, tokenizer.json).")
         .option("--host", "ADDR", "Address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for all).")
         .option("--port", "N", "TCP port (default 8000; 0 picks a free one).")
-        .option("--api-key", "KEY", "Require 'Authorization: Bearer KEY' on every /v1 request (default: env M1_API_KEY).")
+        .option("--api-key", "KEY",
+                "Require 'Authorization: Bearer KEY' on every /v1 request (default: env M1_API_KEY).")
         .option("--backend", "cpu|cuda", "Where the model runs (default cpu).")
         .option("--model-name", "NAME", "The model's name in the API (default: the directory's name).")
         .option("--max-tokens", "N", "max_tokens for requests that give none (default 40960, M1-40k's budget).")
@@ -59,7 +62,8 @@ int run_serve(const std::vector<std::string>& args) {
     const std::string device = p.value_or("--backend", "cpu");
     std::fprintf(stderr, "loading model %s (%s)...\n", dir.toUtf8().constData(), device.c_str());
     QString error;
-    std::unique_ptr<m1::app::EngineBackend> backend = m1::app::EngineBackend::open(dir, QString::fromStdString(device), &error);
+    std::unique_ptr<m1::app::EngineBackend> backend =
+        m1::app::EngineBackend::open(dir, QString::fromStdString(device), &error);
     if (!backend) return fail("serve", error.toStdString());
     if (backend->info().randomWeights)
         std::fprintf(stderr, "note: %s has RANDOM WEIGHTS (a demo model): its answers are noise.\n",

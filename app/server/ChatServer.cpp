@@ -4,12 +4,11 @@
 #include "app/server/ResponseBuilder.h"
 #include "engine/tokenizer/tokenizer.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <httplib.h>
 #include <random>
 
 namespace m1::app {
@@ -19,7 +18,8 @@ using json = nlohmann::ordered_json;
 namespace {
 
 int64_t unixSeconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 void sendError(httplib::Response& res, int status, const std::string& message, const std::string& type,
@@ -48,9 +48,9 @@ struct ChatServer::Job {
     std::condition_variable changed;
     std::deque<std::string> chunks;  // SSE-framed, not yet written
     bool finished = false;
-    std::string error;               // a generation failure (500 / an error chunk)
+    std::string error;  // a generation failure (500 / an error chunk)
     std::chrono::steady_clock::time_point lastWrite = std::chrono::steady_clock::now();  // HTTP thread only
-    json response;                   // non-streaming result
+    json response;                                                                       // non-streaming result
 };
 
 ChatServer::ChatServer(ModelBackend& backend, ServerOptions options)
@@ -62,10 +62,13 @@ ChatServer::ChatServer(ModelBackend& backend, ServerOptions options)
     routes();
 }
 
-ChatServer::~ChatServer() { stop(); }
+ChatServer::~ChatServer() {
+    stop();
+}
 
 std::string ChatServer::url() const {
-    const std::string host = m_options.host.find(':') != std::string::npos ? "[" + m_options.host + "]" : m_options.host;
+    const std::string host =
+        m_options.host.find(':') != std::string::npos ? "[" + m_options.host + "]" : m_options.host;
     return "http://" + host + ":" + std::to_string(m_port) + "/v1";
 }
 
@@ -84,7 +87,9 @@ bool ChatServer::bind(std::string* error) {
     return true;
 }
 
-void ChatServer::run() { m_http->listen_after_bind(); }
+void ChatServer::run() {
+    m_http->listen_after_bind();
+}
 
 bool ChatServer::start(std::string* error) {
     if (!bind(error)) return false;
@@ -131,7 +136,8 @@ void ChatServer::routes() {
         if (res.status == 404)
             sendError(res, 404, "no route for " + req.method + " " + req.path, "not_found_error");
         else
-            sendError(res, res.status, "request failed with HTTP " + std::to_string(res.status), "invalid_request_error");
+            sendError(res, res.status, "request failed with HTTP " + std::to_string(res.status),
+                      "invalid_request_error");
     });
     m_http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown error";
@@ -171,8 +177,9 @@ void ChatServer::handleGeneration(int kindValue, const httplib::Request& req, ht
         return;
     }
     if (!request.model.empty() && request.model != m_options.modelName) {
-        sendError(res, 404, "The model '" + request.model + "' does not exist (this server serves '" +
-                                m_options.modelName + "').",
+        sendError(res, 404,
+                  "The model '" + request.model + "' does not exist (this server serves '" + m_options.modelName +
+                      "').",
                   "not_found_error", "model_not_found");
         return;
     }
@@ -195,11 +202,13 @@ void ChatServer::handleGeneration(int kindValue, const httplib::Request& req, ht
         job->maxTokens = *request.maxTokens;
         if (job->promptTokens + job->maxTokens > context) {
             sendError(res, 400,
-                      "This model's maximum context length is " + std::to_string(context) + " tokens. However, you "
-                      "requested " + std::to_string(job->promptTokens + job->maxTokens) + " tokens (" +
-                      std::to_string(job->promptTokens) + " in the " + (chat ? "messages" : "prompt") + ", " +
-                      std::to_string(job->maxTokens) + " in the completion). Please reduce the length of the " +
-                      (chat ? "messages" : "prompt") + " or completion.",
+                      "This model's maximum context length is " + std::to_string(context) +
+                          " tokens. However, you "
+                          "requested " +
+                          std::to_string(job->promptTokens + job->maxTokens) + " tokens (" +
+                          std::to_string(job->promptTokens) + " in the " + (chat ? "messages" : "prompt") + ", " +
+                          std::to_string(job->maxTokens) + " in the completion). Please reduce the length of the " +
+                          (chat ? "messages" : "prompt") + " or completion.",
                       "invalid_request_error", "context_length_exceeded");
             return;
         }
@@ -207,8 +216,8 @@ void ChatServer::handleGeneration(int kindValue, const httplib::Request& req, ht
         if (job->promptTokens >= context) {
             sendError(res, 400,
                       "This model's maximum context length is " + std::to_string(context) + " tokens. However, the " +
-                      (chat ? "messages" : "prompt") + " take " + std::to_string(job->promptTokens) +
-                      " tokens, which leaves no room for a completion.",
+                          (chat ? "messages" : "prompt") + " take " + std::to_string(job->promptTokens) +
+                          " tokens, which leaves no room for a completion.",
                       "invalid_request_error", "context_length_exceeded");
             return;
         }
@@ -349,7 +358,8 @@ void ChatServer::runJob(Job& job) {
         std::lock_guard<std::mutex> lock(job.mutex);
         job.error = "generation failed: " + error.toStdString();
         if (job.request.stream)
-            job.chunks.push_back(ResponseBuilder::sse(errorBody(job.error, "server_error")) + ResponseBuilder::sseDone());
+            job.chunks.push_back(ResponseBuilder::sse(errorBody(job.error, "server_error")) +
+                                 ResponseBuilder::sseDone());
     } else if (ok && !job.cancel.load()) {
         Usage usage{job.promptTokens, stats.generatedTokens, cached};
         const bool outOfTokens = !stats.stoppedAtEnd && stats.generatedTokens >= job.maxTokens;
@@ -365,7 +375,7 @@ void ChatServer::runJob(Job& job) {
                      job.request.kind == ResponseBuilder::Kind::Chat ? "chat" : "completion",
                      job.request.stream ? "stream" : "response", (long long)job.promptTokens, (long long)cached,
                      (long long)stats.generatedTokens, seconds,
-                     !error.isEmpty() ? error.toUtf8().constData()
+                     !error.isEmpty()    ? error.toUtf8().constData()
                      : job.cancel.load() ? "cancelled (client gone)"
                                          : job.builder.finishReason().c_str());
     }

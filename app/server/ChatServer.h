@@ -13,9 +13,9 @@
 // for its request's chunks, and a client that goes away (a chunk cannot be written) cancels its request at the
 // next token or prefill chunk, so the worker moves on to the next request. While a streaming request is queued or
 // prefilling, an SSE comment (": keep-alive") is written after each second of silence, so a client that left is
-// noticed then too (OpenAI clients skip comment lines). A non-streaming request runs to its end. Prefix reuse: the prompt is split before its last
-// <beginning_of_sentence> (the generation prompt, for chat) and the part before it is the backend's kept prefix,
-// so a conversation that grows by turns only prefills its new turns.
+// noticed then too (OpenAI clients skip comment lines). A non-streaming request runs to its end. Prefix reuse: the
+// prompt is split before its last <beginning_of_sentence> (the generation prompt, for chat) and the part before it is
+// the backend's kept prefix, so a conversation that grows by turns only prefills its new turns.
 //
 // Ownership: the server borrows the backend, which must outlive it. Thread-safety: start()/stop() from one
 // thread; stop() may be called while run() blocks in another.
@@ -47,7 +47,7 @@ struct ServerOptions {
     std::string modelName = "MiniMax-M1";
     // max_tokens when a request gives none: M1-40k's output budget, or what is left of the context if less.
     int64_t defaultMaxTokens = 40960;
-    bool log = false;                // one line per request on stderr
+    bool log = false;  // one line per request on stderr
 };
 
 class ChatServer {

@@ -131,7 +131,8 @@ bool ChatStreamReader::payload(const std::string& data, std::string* out) {
                 ++m_deltas;
                 break;
             }
-            if (d.contains("content") && d["content"].is_string() && !d["content"].get_ref<const std::string&>().empty()) {
+            if (d.contains("content") && d["content"].is_string() &&
+                !d["content"].get_ref<const std::string&>().empty()) {
                 closeThink(out);
                 out->append(d["content"].get_ref<const std::string&>());
                 ++m_deltas;
@@ -144,7 +145,8 @@ bool ChatStreamReader::payload(const std::string& data, std::string* out) {
                     if (index >= m_calls.size()) m_calls.resize(index + 1);
                     if (tc.contains("function") && tc["function"].is_object()) {
                         const json& f = tc["function"];
-                        if (f.contains("name") && f["name"].is_string()) m_calls[index].name += f["name"].get<std::string>();
+                        if (f.contains("name") && f["name"].is_string())
+                            m_calls[index].name += f["name"].get<std::string>();
                         if (f.contains("arguments") && f["arguments"].is_string())
                             m_calls[index].arguments += f["arguments"].get<std::string>();
                     }

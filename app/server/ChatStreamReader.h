@@ -14,9 +14,8 @@
 // Thread-safety: one reader per stream, used from one thread.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -26,8 +26,8 @@ bool readNumber(const json& j, const char* key, double lo, double hi, std::optio
     }
     const double v = j[key].get<double>();
     if (!std::isfinite(v) || v < lo || v > hi) {
-        *why = std::string("'") + key + "' must be between " + json(lo).dump() + " and " + json(hi).dump() +
-               " (got " + j[key].dump() + ")";
+        *why = std::string("'") + key + "' must be between " + json(lo).dump() + " and " + json(hi).dump() + " (got " +
+               j[key].dump() + ")";
         return false;
     }
     *out = v;

@@ -10,9 +10,8 @@
 
 #include "app/server/ResponseBuilder.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -20,14 +19,14 @@ namespace m1::app {
 
 struct GenerationRequest {
     ResponseBuilder::Kind kind = ResponseBuilder::Kind::Chat;
-    std::string model;             // as the client named it (may be empty)
-    std::string prompt;            // the rendered M1 prompt (chat) or the raw prompt (completions)
+    std::string model;   // as the client named it (may be empty)
+    std::string prompt;  // the rendered M1 prompt (chat) or the raw prompt (completions)
     bool stream = false;
-    bool includeUsage = false;     // stream_options.include_usage
+    bool includeUsage = false;  // stream_options.include_usage
     std::optional<int64_t> maxTokens;
     double temperature = 1.0;
     double topP = 0.95;
-    int topK = 0;                  // 0 = off (vLLM's -1 is read as off too)
+    int topK = 0;  // 0 = off (vLLM's -1 is read as off too)
     std::optional<uint64_t> seed;
 };
 

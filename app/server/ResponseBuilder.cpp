@@ -28,14 +28,18 @@ std::string ResponseBuilder::newId(const char* prefix) {
     return id;
 }
 
-std::string ResponseBuilder::sse(const json& chunk) { return "data: " + dumpJson(chunk) + "\n\n"; }
+std::string ResponseBuilder::sse(const json& chunk) {
+    return "data: " + dumpJson(chunk) + "\n\n";
+}
 
 std::string dumpJson(const json& j) {
     // Invalid UTF-8 (which the engine's stream decoder never produces, but a message from elsewhere might) becomes
     // U+FFFD instead of an exception.
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
-std::string ResponseBuilder::sseDone() { return "data: [DONE]\n\n"; }
+std::string ResponseBuilder::sseDone() {
+    return "data: [DONE]\n\n";
+}
 
 json ResponseBuilder::chunk(json delta, const json& finishReason) const {
     json choice;
@@ -85,7 +89,8 @@ void ResponseBuilder::convert(const std::vector<m1::output_event>& events, std::
             out.push_back(chunk(json{{"tool_calls", json::array({delta_call})}}, nullptr));
             break;
         }
-        case m1::output_event_kind::end: break;
+        case m1::output_event_kind::end:
+            break;
         }
     }
 }

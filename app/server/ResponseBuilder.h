@@ -14,9 +14,8 @@
 
 #include "engine/chat/output_parser.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

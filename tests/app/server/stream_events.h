@@ -5,10 +5,10 @@
 
 #include "engine/chat/output_parser.h"
 
-#include <QStringList>
-
 #include <string>
 #include <vector>
+
+#include <QStringList>
 
 inline QStringList parsedEvents(const std::vector<std::string>& deltas) {
     m1::output_parser parser;
@@ -20,17 +20,25 @@ inline QStringList parsedEvents(const std::vector<std::string>& deltas) {
     for (const m1::output_event& e : events) {
         QString kind, text;
         switch (e.kind) {
-        case m1::output_event_kind::reasoning: kind = "reasoning"; text = QString::fromStdString(e.text); break;
-        case m1::output_event_kind::answer: kind = "answer"; text = QString::fromStdString(e.text); break;
+        case m1::output_event_kind::reasoning:
+            kind = "reasoning";
+            text = QString::fromStdString(e.text);
+            break;
+        case m1::output_event_kind::answer:
+            kind = "answer";
+            text = QString::fromStdString(e.text);
+            break;
         case m1::output_event_kind::tool_call:
-            out << QStringLiteral("tool: %1 %2").arg(QString::fromStdString(e.name), QString::fromStdString(e.arguments.dump()));
+            out << QStringLiteral("tool: %1 %2")
+                       .arg(QString::fromStdString(e.name), QString::fromStdString(e.arguments.dump()));
             lastKind.clear();
             continue;
         case m1::output_event_kind::tool_call_error:
             out << QStringLiteral("tool error: %1").arg(QString::fromStdString(e.text));
             lastKind.clear();
             continue;
-        case m1::output_event_kind::end: continue;
+        case m1::output_event_kind::end:
+            continue;
         }
         if (text.isEmpty()) continue;
         if (kind == lastKind)

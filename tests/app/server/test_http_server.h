@@ -2,17 +2,15 @@
 // `release` lets handlers that stall on purpose finish before the server stops.
 #pragma once
 
-#include <httplib.h>
-
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
+#include <httplib.h>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 struct TestHttpServer {
     httplib::Server http;

@@ -50,10 +50,14 @@ private slots:
         QTest::addColumn<QString>("finishReason");
         QTest::addColumn<qint64>("promptTokens");
         QTest::addColumn<qint64>("completionTokens");
-        QTest::newRow("vllm reasoning") << "vllm_reasoning" << "stop" << qint64(41) << qint64(29);
-        QTest::newRow("vllm tool calls") << "vllm_tool_calls" << "tool_calls" << qint64(212) << qint64(59);
-        QTest::newRow("raw think in content") << "raw_think" << "stop" << qint64(-1) << qint64(-1);
-        QTest::newRow("raw tool calls in content") << "raw_tool_calls" << "stop" << qint64(-1) << qint64(-1);
+        QTest::newRow("vllm reasoning") << "vllm_reasoning"
+                                        << "stop" << qint64(41) << qint64(29);
+        QTest::newRow("vllm tool calls") << "vllm_tool_calls"
+                                         << "tool_calls" << qint64(212) << qint64(59);
+        QTest::newRow("raw think in content") << "raw_think"
+                                              << "stop" << qint64(-1) << qint64(-1);
+        QTest::newRow("raw tool calls in content") << "raw_tool_calls"
+                                                   << "stop" << qint64(-1) << qint64(-1);
     }
     void transcriptsMatchTheModelText() {
         QFETCH(QString, name);
@@ -97,10 +101,10 @@ private slots:
         QCOMPARE(reasoning, QStringList({"reasoning: Compare the digits after the point: 0.8 is more than 0.11.",
                                          "answer: 9.8 is greater than 9.11."}));
         const QStringList tools = parsedEvents({readReference("vllm_tool_calls.m1.txt").toStdString()});
-        QCOMPARE(tools, QStringList({"reasoning: The user asks for the weather and the time in Paris; call both tools.",
-                                     "answer: Let me look that up.",
-                                     R"(tool: get_weather {"city":"Paris","unit":"celsius"})",
-                                     R"(tool: get_time {"timezone":"Europe/Paris"})"}));
+        QCOMPARE(tools,
+                 QStringList({"reasoning: The user asks for the weather and the time in Paris; call both tools.",
+                              "answer: Let me look that up.", R"(tool: get_weather {"city":"Paris","unit":"celsius"})",
+                              R"(tool: get_time {"timezone":"Europe/Paris"})"}));
     }
 
     void malformedStreamsAreRefused_data() {
@@ -108,7 +112,8 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("not json") << QByteArray("data: {\"choices\": [\n\n") << "not a JSON object";
         QTest::newRow("html page") << QByteArray("<html><body>Bad gateway</body></html>\n") << "unexpected line";
-        QTest::newRow("cut short") << QByteArray("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n")
+        QTest::newRow("cut short") << QByteArray(
+                                          "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n")
                                    << "ended before";
         QTest::newRow("error object") << QByteArray("data: {\"error\":{\"message\":\"out of memory\"}}\n\n")
                                       << "out of memory";

@@ -1,17 +1,16 @@
 // RemoteBackend against real sockets: small cpp-httplib servers in this process that refuse, fail, send malformed
 // streams, stall, or replay a vLLM transcript.
 #include "app/backends/RemoteBackend.h"
+#include "engine/chat/chat_format.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "stream_events.h"
 #include "test_http_server.h"
 
-#include "engine/chat/chat_format.h"
-#include "engine/tokenizer/tokenizer.h"
+#include <csignal>
 
 #include <QElapsedTimer>
 #include <QFile>
 #include <QtTest>
-
-#include <csignal>
 
 using json = nlohmann::ordered_json;
 using namespace m1::app;
@@ -26,7 +25,10 @@ QString sharedDir() {
 const char* kSseContentType = "text/event-stream";
 
 std::string chunk(const json& delta, const json& finish = nullptr) {
-    json c{{"id", "chatcmpl-t"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "m"},
+    json c{{"id", "chatcmpl-t"},
+           {"object", "chat.completion.chunk"},
+           {"created", 1},
+           {"model", "m"},
            {"choices", json::array({json{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}};
     return "data: " + c.dump() + "\n\n";
 }

@@ -11,10 +11,9 @@ using m1::app::Usage;
 
 namespace {
 
-const std::string kToolText =
-    "<think>\nParis weather needs the tool.\n</think>\nChecking now."
-    "<tool_calls>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n"
-    "{\"name\": \"get_time\", \"arguments\": {}}\n</tool_calls>";
+const std::string kToolText = "<think>\nParis weather needs the tool.\n</think>\nChecking now."
+                              "<tool_calls>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n"
+                              "{\"name\": \"get_time\", \"arguments\": {}}\n</tool_calls>";
 
 struct Streamed {
     std::vector<json> chunks;
@@ -75,7 +74,8 @@ private slots:
                 QVERIFY(tc["function"]["arguments"].is_string());  // OpenAI: arguments are a JSON string
             }
             QCOMPARE(s.toolCalls[0]["function"]["name"].get<std::string>(), std::string("get_weather"));
-            QCOMPARE(json::parse(s.toolCalls[0]["function"]["arguments"].get<std::string>()), json({{"city", "Paris"}}));
+            QCOMPARE(json::parse(s.toolCalls[0]["function"]["arguments"].get<std::string>()),
+                     json({{"city", "Paris"}}));
             QCOMPARE(s.toolCalls[1]["function"]["name"].get<std::string>(), std::string("get_time"));
             QCOMPARE(json::parse(s.toolCalls[1]["function"]["arguments"].get<std::string>()), json::object());
             QCOMPARE(s.finishReason, std::string("tool_calls"));
@@ -131,8 +131,8 @@ private slots:
     // A line in the tool block that is not a call stays visible as content rather than vanishing.
     void brokenToolLineBecomesContent() {
         ResponseBuilder b(ResponseBuilder::Kind::Chat, "c", 0, "M1");
-        const Streamed s = stream(b, "<tool_calls>\n{\"name\": \"f\", \"arguments\": {\"x\": 1}}\nnot json\n</tool_calls>", 5,
-                                  false, false);
+        const Streamed s = stream(
+            b, "<tool_calls>\n{\"name\": \"f\", \"arguments\": {\"x\": 1}}\nnot json\n</tool_calls>", 5, false, false);
         QCOMPARE(int(s.toolCalls.size()), 1);
         QVERIFY(s.content.find("not json") != std::string::npos);
         QCOMPARE(s.finishReason, std::string("tool_calls"));

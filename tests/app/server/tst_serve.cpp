@@ -9,13 +9,13 @@
 #include "stream_events.h"
 #include "test_http_server.h"
 
+#include <csignal>
+#include <mutex>
+
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
-
-#include <csignal>
-#include <mutex>
 
 using json = nlohmann::ordered_json;
 using namespace m1::app;
@@ -262,10 +262,11 @@ private slots:
         QCOMPARE(choice["finish_reason"].get<std::string>(), std::string(completion == 12 ? "length" : "stop"));
 
         std::string body;
-        QCOMPARE(streamPost(m_port, "/v1/chat/completions", chatBody("Hello", 12, true), [&](const std::string& d) {
-                     body += d;
-                     return true;
-                 }),
+        QCOMPARE(streamPost(m_port, "/v1/chat/completions", chatBody("Hello", 12, true),
+                            [&](const std::string& d) {
+                                body += d;
+                                return true;
+                            }),
                  200);
         bool done = false;
         const std::vector<json> chunks = sseChunks(body, &done);
@@ -299,15 +300,18 @@ private slots:
                                   << QStringList{"not valid JSON"};
         QTest::newRow("no messages") << "/v1/chat/completions" << QByteArray("{\"max_tokens\": 3}") << 400
                                      << QStringList{"'messages' is missing"};
-        QTest::newRow("bad temperature") << "/v1/chat/completions"
-                                         << QByteArray(R"({"messages": [{"role": "user", "content": "x"}], "temperature": "hot"})")
-                                         << 400 << QStringList{"temperature"};
+        QTest::newRow("bad temperature")
+            << "/v1/chat/completions"
+            << QByteArray(R"({"messages": [{"role": "user", "content": "x"}], "temperature": "hot"})") << 400
+            << QStringList{"temperature"};
         QTest::newRow("bad role") << "/v1/chat/completions"
                                   << QByteArray(R"({"messages": [{"role": "robot", "content": "x"}]})") << 400
                                   << QStringList{"robot"};
-        QTest::newRow("no prompt") << "/v1/completions" << QByteArray("{}") << 400 << QStringList{"'prompt' is missing"};
+        QTest::newRow("no prompt") << "/v1/completions" << QByteArray("{}") << 400
+                                   << QStringList{"'prompt' is missing"};
         QTest::newRow("unknown model") << "/v1/chat/completions"
-                                       << QByteArray(R"({"model": "gpt-4", "messages": [{"role": "user", "content": "x"}]})")
+                                       << QByteArray(
+                                              R"({"model": "gpt-4", "messages": [{"role": "user", "content": "x"}]})")
                                        << 404 << QStringList{"gpt-4"};
     }
     void badRequests() {
@@ -399,8 +403,9 @@ private slots:
         std::string why;
         QVERIFY2(server.start(&why), why.c_str());
         int lines = 0;
-        streamPost(server.port(), "/v1/chat/completions", chatBody("Q", 100000, true),
-                   [&](const std::string& d) { return (lines += int(std::count(d.begin(), d.end(), '\n'))) < 10; }, "");
+        streamPost(
+            server.port(), "/v1/chat/completions", chatBody("Q", 100000, true),
+            [&](const std::string& d) { return (lines += int(std::count(d.begin(), d.end(), '\n'))) < 10; }, "");
         QElapsedTimer t;
         t.start();
         ScriptedBackend* b = &backend;
@@ -448,20 +453,24 @@ private slots:
         const HttpReply r = post(server.port(), "/v1/chat/completions", chatBody("Weather in Paris?", 1000, false), "");
         QCOMPARE(r.status, 200);
         const json& m = r.body["choices"][0]["message"];
-        QCOMPARE(m["reasoning_content"].get<std::string>(), std::string("The user wants the weather; I will call the tool."));
+        QCOMPARE(m["reasoning_content"].get<std::string>(),
+                 std::string("The user wants the weather; I will call the tool."));
         QCOMPARE(m["content"].get<std::string>(), std::string("One moment."));
         QCOMPARE(m["tool_calls"][0]["type"].get<std::string>(), std::string("function"));
         QCOMPARE(m["tool_calls"][0]["function"]["name"].get<std::string>(), std::string("get_weather"));
-        QCOMPARE(json::parse(m["tool_calls"][0]["function"]["arguments"].get<std::string>()), json({{"city", "Paris"}}));
+        QCOMPARE(json::parse(m["tool_calls"][0]["function"]["arguments"].get<std::string>()),
+                 json({{"city", "Paris"}}));
         QCOMPARE(r.body["choices"][0]["finish_reason"].get<std::string>(), std::string("tool_calls"));
         QCOMPARE(r.body["usage"]["completion_tokens"].get<int64_t>(), int64_t(piecesOf(kScript, 4).size()));
 
         std::string body;
-        QCOMPARE(streamPost(server.port(), "/v1/chat/completions", chatBody("Weather in Paris?", 1000, true),
-                            [&](const std::string& d) {
-                                body += d;
-                                return true;
-                            }, ""),
+        QCOMPARE(streamPost(
+                     server.port(), "/v1/chat/completions", chatBody("Weather in Paris?", 1000, true),
+                     [&](const std::string& d) {
+                         body += d;
+                         return true;
+                     },
+                     ""),
                  200);
         bool done = false;
         const std::vector<json> chunks = sseChunks(body, &done);
@@ -483,10 +492,11 @@ private slots:
         };
         std::atomic<bool> cancel{false};
         GenerationStats stats;
-        QVERIFY2(remote->generate("<begin_of_document><beginning_of_sentence>user name=user\nWeather?<end_of_sentence>\n"
-                                  "<beginning_of_sentence>ai name=assistant\n",
-                                  SamplingSettings{}, cb, cancel, &stats, &error),
-                 qPrintable(error));
+        QVERIFY2(
+            remote->generate("<begin_of_document><beginning_of_sentence>user name=user\nWeather?<end_of_sentence>\n"
+                             "<beginning_of_sentence>ai name=assistant\n",
+                             SamplingSettings{}, cb, cancel, &stats, &error),
+            qPrintable(error));
         QCOMPARE(parsedEvents(deltas), parsedEvents({kScript}));
         QVERIFY(stats.stoppedAtEnd);
         server.stop();
@@ -502,11 +512,13 @@ private slots:
         std::string why;
         QVERIFY2(server.start(&why), why.c_str());
         std::string seen;
-        streamPost(server.port(), "/v1/chat/completions", chatBody("Q", 100, true),
-                   [&](const std::string& d) {
-                       seen += d;
-                       return seen.find("keep-alive") == std::string::npos;  // hang up at the first keep-alive
-                   }, "");
+        streamPost(
+            server.port(), "/v1/chat/completions", chatBody("Q", 100, true),
+            [&](const std::string& d) {
+                seen += d;
+                return seen.find("keep-alive") == std::string::npos;  // hang up at the first keep-alive
+            },
+            "");
         QVERIFY(seen.find(": keep-alive") != std::string::npos);
         QElapsedTimer t;
         t.start();
@@ -530,7 +542,8 @@ private slots:
                             {"temperature", 0}};
         r = post(m_port, "/v1/chat/completions", followUp.dump());
         QCOMPARE(r.status, 200);
-        QCOMPARE(r.body["usage"]["prompt_tokens_details"]["cached_tokens"].get<int64_t>(), int64_t(m_tok->count(first)));
+        QCOMPARE(r.body["usage"]["prompt_tokens_details"]["cached_tokens"].get<int64_t>(),
+                 int64_t(m_tok->count(first)));
         // An unrelated prompt reuses nothing.
         r = post(m_port, "/v1/completions", json{{"prompt", "Unrelated"}, {"max_tokens", 2}}.dump());
         QCOMPARE(r.status, 200);
@@ -590,7 +603,8 @@ private slots:
         QVERIFY(ask.waitForFinished(60000));
         const QByteArray out = ask.readAllStandardOutput(), err = ask.readAllStandardError();
         QVERIFY2(ask.exitCode() == 0, (out + err).constData());
-        QVERIFY2(out.contains("=== Question 1: When is the meeting?") && out.contains("prompt tokens"), out.constData());
+        QVERIFY2(out.contains("=== Question 1: When is the meeting?") && out.contains("prompt tokens"),
+                 out.constData());
         QFile session(saved);
         QVERIFY(session.open(QIODevice::ReadOnly));
         const QByteArray json = session.readAll();
@@ -620,12 +634,13 @@ private slots:
         std::string bodies[3];
         for (int i = 0; i < 3; ++i) {
             clients[i] = std::thread([&, i] {
-                statuses[i] = streamPost(server.port(), "/v1/chat/completions",
-                                         chatBody("client " + std::to_string(i), 1000, true),
-                                         [&](const std::string& d) {
-                                             bodies[i] += d;
-                                             return true;
-                                         }, "");
+                statuses[i] = streamPost(
+                    server.port(), "/v1/chat/completions", chatBody("client " + std::to_string(i), 1000, true),
+                    [&](const std::string& d) {
+                        bodies[i] += d;
+                        return true;
+                    },
+                    "");
             });
             std::this_thread::sleep_for(std::chrono::milliseconds(50));  // arrival order 0, 1, 2
         }
