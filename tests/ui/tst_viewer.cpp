@@ -79,6 +79,19 @@ private slots:
                  qPrintable(QStringLiteral("got %1,%2 %3x%4; pdftotext %5,%6 %7x%8")
                                 .arg(got.x()).arg(got.y()).arg(got.width()).arg(got.height())
                                 .arg(expected.x()).arg(expected.y()).arg(expected.width()).arg(expected.height())));
+        // The page arrives from the render thread, with the highlight drawn over it (tinted yellow).
+        QTRY_COMPARE_WITH_TIMEOUT(view.renderedPage(), 2, 10000);
+        const QImage shot = view.widget()->grab().toImage();
+        const QRectF mark(got.x() * view.zoom(), got.y() * view.zoom(), got.width() * view.zoom(), got.height() * view.zoom());
+        int tinted = 0, white = 0;
+        for (int x = int(mark.left()) + 3; x < int(mark.right()) - 3; x += 2) {
+            const QColor c = shot.pixelColor(x, int(mark.top()) + 2);
+            if (c.red() > 200 && c.green() > 170 && c.blue() < 200) ++tinted;
+        }
+        for (int x = 20; x < 60; x += 2)
+            if (shot.pixelColor(x, 20) == QColor(Qt::white)) ++white;  // the margin stays white
+        QVERIFY2(tinted > 10, qPrintable(QString::number(tinted)));
+        QVERIFY(white > 10);
         // Zoom and page navigation.
         view.setZoom(2.0);
         QCOMPARE(view.zoom(), 2.0);

@@ -4,6 +4,7 @@
 
 #include <QPainter>
 #include <QScrollBar>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace m1::ui {
 
@@ -13,13 +14,12 @@ public:
     QImage image;
     QList<QRectF> marks;
 
-    QSize sizeHint() const override { return image.isNull() ? QSize(200, 260) : image.size() / image.devicePixelRatio(); }
 
 protected:
     void paintEvent(QPaintEvent*) override {
         QPainter p(this);
-        if (image.isNull()) return;
-        p.drawImage(QPoint(0, 0), image);
+        p.fillRect(rect(), Qt::white);
+        if (!image.isNull()) p.drawImage(rect(), image);
         p.setRenderHint(QPainter::Antialiasing);
         p.setPen(QPen(QColor(0xe0, 0x8a, 0x00), 1.5));
         p.setBrush(QColor(0xff, 0xd5, 0x4f, 110));
@@ -33,9 +33,19 @@ PdfView::PdfView(QWidget* parent) : QScrollArea(parent) {
     setAlignment(Qt::AlignHCenter | Qt::AlignTop);
     setBackgroundRole(QPalette::Dark);
     setAccessibleName(tr("PDF page"));
+    connect(&m_watcher, &QFutureWatcher<QImage>::finished, this, [this] {
+        QImage img = m_watcher.result();
+        img.setDevicePixelRatio(devicePixelRatioF());
+        m_pageWidget->image = img;
+        m_renderedPage = m_renderingPage;
+        placeMarks();
+        scrollToHighlight();
+        emit pageRendered(m_renderedPage);
+        if (m_renderPending) startRender();
+    });
 }
 
-PdfView::~PdfView() = default;
+PdfView::~PdfView() { m_watcher.waitForFinished(); }
 
 bool PdfView::open(const QString& file, QString* error) {
     if (m_document && file == m_file) return true;
@@ -44,9 +54,16 @@ bool PdfView::open(const QString& file, QString* error) {
         if (error) *error = tr("%1: cannot open the PDF%2").arg(file, doc ? tr(" (it is encrypted)") : QString());
         return false;
     }
-    doc->setRenderHint(Poppler::Document::Antialiasing);
-    doc->setRenderHint(Poppler::Document::TextAntialiasing);
+    std::shared_ptr<Poppler::Document> renderDoc = Poppler::Document::load(file);
+    if (!renderDoc) {
+        if (error) *error = tr("%1: cannot open the PDF").arg(file);
+        return false;
+    }
+    renderDoc->setRenderHint(Poppler::Document::Antialiasing);
+    renderDoc->setRenderHint(Poppler::Document::TextAntialiasing);
+    m_watcher.waitForFinished();  // the old render document may still be in use
     m_document = std::move(doc);
+    m_renderDocument = std::move(renderDoc);
     m_file = file;
     m_page = 0;
     m_findText.clear();
@@ -130,18 +147,31 @@ bool PdfView::find(const QString& text, bool backwards) {
 
 void PdfView::render() {
     if (!m_document || m_page < 1) return;
-    std::unique_ptr<Poppler::Page> p = m_document->page(m_page - 1);
-    if (!p) return;
-    const double dpr = devicePixelRatioF();
-    const double dpi = 72.0 * m_zoom * dpr;
-    QImage img = p->renderToImage(dpi, dpi);
-    img.setDevicePixelRatio(dpr);
-    m_pageWidget->image = img;
-    m_pageWidget->marks.clear();
+    placeMarks();
+    m_renderPending = true;
+    if (!m_watcher.isRunning()) startRender();
+}
+
+void PdfView::startRender() {
+    m_renderPending = false;
+    m_renderingPage = m_page;
+    const double dpi = 72.0 * m_zoom * devicePixelRatioF();
+    std::shared_ptr<Poppler::Document> doc = m_renderDocument;
+    const int index = m_page - 1;
+    m_watcher.setFuture(QtConcurrent::run([doc, index, dpi] {
+        std::unique_ptr<Poppler::Page> p = doc->page(index);
+        return p ? p->renderToImage(dpi, dpi) : QImage();
+    }));
+}
+
+// Highlights and the widget size follow the page size in points, so they are right before the image arrives.
+void PdfView::placeMarks() {
+    const QSizeF points = pageSize(m_page);
     const double scale = m_zoom;  // points -> logical pixels
+    m_pageWidget->marks.clear();
     for (const QRectF& r : m_highlights)
         m_pageWidget->marks.append(QRectF(r.x() * scale, r.y() * scale, r.width() * scale, r.height() * scale));
-    m_pageWidget->resize(m_pageWidget->sizeHint());
+    m_pageWidget->setFixedSize((points * scale).toSize());
     m_pageWidget->update();
 }
 

@@ -1,10 +1,13 @@
 // One PDF page at a time, rendered with Poppler-Qt6, with zoom, page navigation, find and highlight rectangles.
-// Rendering runs on the GUI thread one page at a time (a few milliseconds for a text page at screen resolution);
-// the document is opened once per file. GUI thread only.
+// Pages are rendered on a pool thread (a scanned page at high zoom takes far longer than a frame) from a second
+// Poppler document of the same file, so the GUI thread's document (text boxes, search) is never shared between
+// threads. Renders are serialised; a request made while one runs replaces any earlier pending one.
+// The widget itself is GUI thread only.
 #pragma once
 
 #include "ui/viewer/QuoteLocator.h"
 
+#include <QFutureWatcher>
 #include <QImage>
 #include <QScrollArea>
 
@@ -45,15 +48,26 @@ public:
     bool find(const QString& text, bool backwards = false);
     QList<WordBox> words(int page) const;
 
+    // True while a page is being rendered; renderedPage() is the page whose image is shown.
+    bool isRendering() const { return m_watcher.isRunning(); }
+    int renderedPage() const { return m_renderedPage; }
+
 signals:
     void pageChanged(int page, int pageCount);
     void zoomChanged(double zoom);
+    void pageRendered(int page);
 
 private:
     void render();
+    void startRender();
+    void placeMarks();
     void scrollToHighlight();
 
     std::unique_ptr<Poppler::Document> m_document;
+    std::shared_ptr<Poppler::Document> m_renderDocument;  // used by the render thread only
+    QFutureWatcher<QImage> m_watcher;
+    bool m_renderPending = false;
+    int m_renderingPage = 0, m_renderedPage = 0;
     PdfPageWidget* m_pageWidget = nullptr;
     QString m_file;
     int m_page = 0;
