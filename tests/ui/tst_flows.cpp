@@ -105,6 +105,8 @@ private slots:
     void askStreamsAndStopEndsItMidStream() {
         MainWindow& w = *m_window;
         QSignalSpy finished(w.session(), &SessionController::turnFinished);
+        QSignalSpy prefill(w.session(), &SessionController::prefillProgress);
+        QSignalSpy context(w.session(), &SessionController::contextReady);
         w.conversationPane()->input()->setPlainText(QStringLiteral("Which clause limits liability?"));
         QTest::keyClick(w.conversationPane()->input(), Qt::Key_Return, Qt::ControlModifier);  // Ctrl+Enter asks
         QTRY_COMPARE_WITH_TIMEOUT(w.conversationModel()->turnCount(), 1, 5000);
@@ -115,6 +117,17 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(w.conversationPane()->renderedText().contains(w.conversationModel()->turn(0).answer.left(8).trimmed()), 2000);
         QVERIFY(w.conversationPane()->renderedText().contains(QStringLiteral("random weights")));
         QVERIFY(finished.isEmpty());
+        // The sources were prefilled with progress (tokens, tokens/s, ETA in the banner) before the answer.
+        QCOMPARE(context.size(), 1);
+        bool prefixDone = false;
+        for (const QList<QVariant>& p : prefill)
+            if (p.at(3).toBool() && p.at(0).toLongLong() == p.at(1).toLongLong() && p.at(1).toLongLong() == context.first().first().toLongLong())
+                prefixDone = true;
+        QVERIFY(prefixDone);
+        QVERIFY2(w.progressBanner()->message().contains(QStringLiteral("tok/s")) &&
+                     w.progressBanner()->message().contains(QStringLiteral("ETA")),
+                 qPrintable(w.progressBanner()->message()));
+        QVERIFY(!w.progressBanner()->isVisible());  // gone once the answer streams
         w.conversationPane()->stopButton()->click();
         QVERIFY(finished.wait(20000));
         QVERIFY(finished.first().at(1).toBool());  // stopped

@@ -415,7 +415,7 @@ bool SourcesModel::setData(const QModelIndex& index, const QVariant& value, int 
 
 Qt::ItemFlags SourcesModel::flags(const QModelIndex& index) const {
     if (!index.isValid()) return Qt::ItemIsDropEnabled;
-    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDropEnabled;  // drops anywhere add sources
     if (index.column() == NameColumn) f |= Qt::ItemIsUserCheckable;
     return f;
 }
