@@ -1,5 +1,5 @@
-// The model behind an analysis session: the embedded engine (CPU or CUDA, engine/) or, later, a remote
-// OpenAI-compatible endpoint. A backend takes a prompt as a reusable prefix plus a per-question suffix and streams
+// The model behind an analysis session: the embedded engine (EngineBackend: CPU or CUDA, engine/) or a remote
+// OpenAI-compatible endpoint (RemoteBackend: vLLM, SGLang, or `m1 serve`). A backend takes a prompt as a reusable prefix plus a per-question suffix and streams
 // the generated text back; it keeps the prefilled prefix so that follow-up questions pay only for their own tokens.
 //
 // Streaming and cancel follow one rule (style.md habit 4): callbacks return bool, false means stop; cancel is also

@@ -80,6 +80,8 @@ bool AnalysisSession::prefillSources(const AnalysisCallbacks& callbacks, const s
 
 bool AnalysisSession::ask(const QString& question, const AnalysisCallbacks& callbacks, const std::atomic<bool>& cancel,
                           QString* error) {
+    // When the sources are prefilled for this very question, their tokens count as this turn's prompt, not as reuse.
+    const bool prefilledForThisTurn = !m_prefilled;
     if (!m_prefilled && !prefillSources(callbacks, cancel, error)) return false;
 
     QList<QPair<QString, QString>> history;
@@ -146,6 +148,10 @@ bool AnalysisSession::ask(const QString& question, const AnalysisCallbacks& call
     turn.stats.timeToFirstTokenS = stats.timeToFirstTokenS;
     turn.stats.promptTokens = stats.promptTokens;
     turn.stats.reusedTokens = stats.reusedTokens;
+    if (prefilledForThisTurn) {
+        turn.stats.promptTokens += turn.stats.reusedTokens;
+        turn.stats.reusedTokens = 0;
+    }
     turn.stats.tokensPerSecond = stats.decodeSeconds > 0 ? double(stats.generatedTokens) / stats.decodeSeconds : 0;
     // Each text delta is one token (tokens that end inside a UTF-8 character arrive with the next one).
     turn.stats.reasoningTokens = std::min(reasoningDeltas, stats.generatedTokens);

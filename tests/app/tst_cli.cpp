@@ -75,6 +75,7 @@ private slots:
         QVERIFY(md.contains(QStringLiteral("## Question 2")));
         QVERIFY(md.contains(QStringLiteral("service-agreement.md")));
         // The second question reused the prefilled sources.
+        QVERIFY2(md.contains(QStringLiteral("- Question 1: prefix prefilled")), qPrintable(md));
         QVERIFY2(md.contains(QStringLiteral("- Question 2: prefix reused")), qPrintable(md));
     }
 
