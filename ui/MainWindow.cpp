@@ -563,6 +563,8 @@ void MainWindow::ask(const QString& question) {
 void MainWindow::stop() {
     m_session->stop();
     if (m_loadingModel) {
+        m_demoModel->cancel();
+        m_loadingModel = false;
         m_progressBanner->hide();
         statusBar()->showMessage(tr("Model loading cancelled."), 4000);
     }

@@ -25,6 +25,8 @@
 
 #include <QDockWidget>
 #include <QHeaderView>
+#include <QLabel>
+#include <QStatusBar>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -246,6 +248,36 @@ private slots:
         QVERIFY(!w.openCitationText(QStringLiteral("[S9 p.1]")));
         QVERIFY(w.errorBanner()->isVisible());
         QVERIFY(w.errorBanner()->message().contains(QStringLiteral("S9")));
+    }
+
+    void theDemoModelIsMadeOnFirstUseAndLoadingCanBeCancelled() {
+        QTemporaryDir cache;
+        qputenv("XDG_CACHE_HOME", cache.path().toUtf8());
+        const QString demoDir = cache.filePath(QStringLiteral("m1studio/demo-model-tiny-seed1"));
+        {
+            // Cancelled while `m1 make-model` runs: nothing loads, no model is left behind.
+            MainWindow w(nullptr);
+            w.setCliPath(QStringLiteral(M1_CLI));
+            QSignalSpy ready(&w, &MainWindow::modelReady);
+            w.loadModel();
+            QVERIFY(w.progressBanner()->isVisibleTo(&w));
+            w.stop();
+            QVERIFY(!w.progressBanner()->isVisibleTo(&w));
+            QVERIFY(!ready.wait(1500));
+            QVERIFY(!QFileInfo::exists(demoDir + QStringLiteral("/model.safetensors.index.json")));
+        }
+        MainWindow w(nullptr);
+        w.setCliPath(QStringLiteral(M1_CLI));
+        QSignalSpy ready(&w, &MainWindow::modelReady);
+        w.loadModel();  // no model directory in the settings: the demo model
+        QVERIFY(ready.wait(120000));
+        QVERIFY(QFileInfo::exists(demoDir + QStringLiteral("/model.safetensors.index.json")));
+        QVERIFY(w.session()->modelInfo().randomWeights);
+        bool labelled = false;
+        for (QLabel* l : w.statusBar()->findChildren<QLabel*>())
+            labelled = labelled || l->text().contains(QStringLiteral("RANDOM WEIGHTS"));
+        QVERIFY(labelled);
+        qunsetenv("XDG_CACHE_HOME");
     }
 
     void repositoryRefsAreListed() {

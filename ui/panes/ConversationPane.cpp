@@ -189,6 +189,12 @@ QString ConversationPane::turnHtml(int row) const {
 
 void ConversationPane::renderNow() {
     m_renderTimer->stop();
+    // Cached turns carry the model's label: a different model (an opened session) renders them again.
+    const QString label = m_model->modelLabel();
+    if (label != m_cachedLabel) {
+        m_cache.clear();
+        m_cachedLabel = label;
+    }
     QScrollBar* bar = m_browser->verticalScrollBar();
     const bool atEnd = bar->value() >= bar->maximum() - 4;
     QString html;

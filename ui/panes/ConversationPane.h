@@ -63,6 +63,7 @@ private:
     QPushButton* m_stop = nullptr;
     QTimer* m_renderTimer = nullptr;
     mutable QHash<int, QString> m_cache;  // finished turns, keyed by row (expanded state in the key's sign)
+    QString m_cachedLabel;
     bool m_busy = false;
 };
 

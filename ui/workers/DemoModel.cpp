@@ -10,6 +10,7 @@ namespace m1::ui {
 DemoModel::DemoModel(QObject* parent) : QObject(parent) {
     connect(&m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
         const QString partial = m_dir + QStringLiteral(".partial");
+        if (m_cancelled) return;
         if (status != QProcess::NormalExit || code != 0) {
             emit failed(tr("Could not make the demo model in %1: %2")
                             .arg(m_dir, QString::fromLocal8Bit(m_process.readAllStandardError()).trimmed()));
@@ -40,10 +41,21 @@ bool DemoModel::exists(const QString& dir) {
 
 QString DemoModel::defaultCli() { return QCoreApplication::applicationDirPath() + QStringLiteral("/m1"); }
 
+void DemoModel::cancel() {
+    m_cancelled = true;
+    if (m_process.state() != QProcess::NotRunning) {
+        m_process.kill();
+        m_process.waitForFinished(3000);
+    }
+}
+
 void DemoModel::ensure(const QString& cli, const QString& dir) {
     m_dir = dir;
+    m_cancelled = false;
     if (exists(dir)) {
-        QTimer::singleShot(0, this, [this] { emit ready(m_dir); });
+        QTimer::singleShot(0, this, [this] {
+            if (!m_cancelled) emit ready(m_dir);
+        });
         return;
     }
     const QString partial = dir + QStringLiteral(".partial");

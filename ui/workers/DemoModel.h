@@ -23,6 +23,8 @@ public:
     // Emits ready(dir) at once when the model exists, else makes it with `cli make-model` and then emits ready or
     // failed(message with the tool's stderr).
     void ensure(const QString& cli = defaultCli(), const QString& dir = directory());
+    // Stops a make-model run in progress (nothing is emitted; the partial folder is removed at the next ensure()).
+    void cancel();
 
 signals:
     void ready(const QString& directory);
@@ -31,6 +33,7 @@ signals:
 private:
     QProcess m_process;
     QString m_dir;
+    bool m_cancelled = false;
 };
 
 }  // namespace m1::ui
