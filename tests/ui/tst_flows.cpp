@@ -337,12 +337,30 @@ private slots:
         const QString text = QString::fromUtf8(f.readAll());
         QVERIFY(text.contains(QStringLiteral("Which clause limits liability?")));
 
+        for (const QString ext : {QStringLiteral("html"), QStringLiteral("pdf")}) {
+            const QString out = m_dir.filePath(QStringLiteral("report.") + ext);
+            QVERIFY2(w.exportReport(out, &error), qPrintable(error));
+            QFile r(out);
+            QVERIFY(r.open(QIODevice::ReadOnly));
+            const QByteArray head = r.read(5);
+            QCOMPARE(head == "%PDF-", ext == QLatin1String("pdf"));
+        }
+
         const QString session = m_dir.filePath(QStringLiteral("session.json"));
         QVERIFY2(w.saveSession(session, &error), qPrintable(error));
         MainWindow other(nullptr);
         QVERIFY2(other.openSession(session, &error), qPrintable(error));
         QCOMPARE(other.conversationModel()->turnCount(), 1);
         QCOMPARE(other.sourcesModel()->sourceCount(), 2);
+    }
+
+    void shortcutsAreBound() {
+        QList<QKeySequence> bound;
+        for (QAction* a : m_window->findChildren<QAction*>()) bound += a->shortcuts();
+        for (const QKeySequence& k : {QKeySequence(QKeySequence::Open), QKeySequence(Qt::CTRL | Qt::Key_Return),
+                                      QKeySequence(Qt::Key_Escape), QKeySequence(QKeySequence::Find),
+                                      QKeySequence(Qt::ALT | Qt::Key_Left), QKeySequence(Qt::ALT | Qt::Key_Right)})
+            QVERIFY2(bound.contains(k), qPrintable(k.toString()));
     }
 
     void everyControlHasAnAccessibleName() {
