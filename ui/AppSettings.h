@@ -13,6 +13,10 @@ namespace m1::ui {
 struct AppSettings {
     QString modelDir;                             // empty: the demo model (tiny, random weights), made on first use
     QString backend = QStringLiteral("cpu");      // "cpu" or "cuda"
+    // An OpenAI-compatible server instead of a local model (used when not empty), and the tokenizer.json that counts
+    // the context for it. The API key is read from $M1_API_KEY, never stored in the settings file.
+    QString endpoint;
+    QString tokenizerFile;
     double temperature = 1.0;                     // MiniMax-M1's recommended sampling
     double topP = 0.95;
     int outputBudget = 40960;                     // thinking + answer: 40K (M1-40k) or 80K (M1-80k)

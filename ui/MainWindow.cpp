@@ -451,6 +451,7 @@ m1::app::Workspace MainWindow::workspace() const {
     }
     m1::app::WorkspaceSettings& st = ws.settings();
     st.model = m_appSettings.modelDir;
+    st.endpoint = m_appSettings.endpoint;
     st.backend = m_appSettings.backend;
     st.sampling = m_appSettings.sampling();
     st.systemPreset = m_appSettings.systemPreset;
@@ -512,7 +513,8 @@ bool MainWindow::exportReport(const QString& file, QString* error) {
 // ---- model and questions -------------------------------------------------------------------------------------------
 
 void MainWindow::setAppSettings(const AppSettings& settings) {
-    const bool reload = settings.modelDir != m_appSettings.modelDir || settings.backend != m_appSettings.backend;
+    const bool reload = settings.modelDir != m_appSettings.modelDir || settings.backend != m_appSettings.backend ||
+                        settings.endpoint != m_appSettings.endpoint || settings.tokenizerFile != m_appSettings.tokenizerFile;
     m_appSettings = settings;
     m_appSettings.save(*m_settings);
     updateBudget();
@@ -521,7 +523,9 @@ void MainWindow::setAppSettings(const AppSettings& settings) {
 
 void MainWindow::loadModel() {
     m_loadingModel = true;
-    if (m_appSettings.modelDir.isEmpty()) {
+    if (!m_appSettings.endpoint.isEmpty()) {
+        m_session->openRemote(m_appSettings.endpoint, m_appSettings.tokenizerFile);
+    } else if (m_appSettings.modelDir.isEmpty()) {
         m_progressBanner->showProgress(tr("Preparing the demo model (tiny, random weights)…"), 0, 0);
         m_demoModel->ensure(m_cliPath);
     } else {

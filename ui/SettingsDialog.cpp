@@ -32,6 +32,21 @@ SettingsDialog::SettingsDialog(const AppSettings& s, QWidget* parent) : QDialog(
     m_backend->addItem(tr("CPU"), QStringLiteral("cpu"));
     m_backend->addItem(tr("CUDA (GPUs)"), QStringLiteral("cuda"));
     m_backend->setCurrentIndex(qMax(0, m_backend->findData(s.backend)));
+    m_endpoint = new QLineEdit(s.endpoint);
+    m_endpoint->setAccessibleName(tr("Endpoint URL"));
+    m_endpoint->setPlaceholderText(tr("http://host:8000/v1 — an OpenAI-compatible server instead of the local model"));
+    m_tokenizer = new QLineEdit(s.tokenizerFile);
+    m_tokenizer->setAccessibleName(tr("Tokenizer file for the endpoint"));
+    m_tokenizer->setPlaceholderText(tr("tokenizer.json that counts the context (MiniMax-M1's)"));
+    auto* browseTok = new QPushButton(tr("Browse…"));
+    browseTok->setAccessibleName(tr("Browse for the tokenizer file"));
+    connect(browseTok, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("tokenizer.json"), m_tokenizer->text(), tr("Tokenizer (*.json)"));
+        if (!f.isEmpty()) m_tokenizer->setText(f);
+    });
+    auto* tokRow = new QHBoxLayout;
+    tokRow->addWidget(m_tokenizer, 1);
+    tokRow->addWidget(browseTok);
     m_temperature = new QDoubleSpinBox;
     m_temperature->setAccessibleName(tr("Temperature"));
     m_temperature->setRange(0.0, 2.0);
@@ -57,6 +72,8 @@ SettingsDialog::SettingsDialog(const AppSettings& s, QWidget* parent) : QDialog(
     auto* form = new QFormLayout;
     form->addRow(tr("Model directory"), dirRow);
     form->addRow(tr("Backend"), m_backend);
+    form->addRow(tr("Endpoint"), m_endpoint);
+    form->addRow(tr("Endpoint tokenizer"), tokRow);
     form->addRow(tr("Temperature"), m_temperature);
     form->addRow(tr("Top-p"), m_topP);
     form->addRow(tr("Output budget"), m_budget);
@@ -85,6 +102,8 @@ AppSettings SettingsDialog::settings() const {
     AppSettings s = m_base;
     s.modelDir = m_modelDir->text().trimmed();
     s.backend = m_backend->currentData().toString();
+    s.endpoint = m_endpoint->text().trimmed();
+    s.tokenizerFile = m_tokenizer->text().trimmed();
     s.temperature = m_temperature->value();
     s.topP = m_topP->value();
     s.outputBudget = m_budget->currentData().toInt();

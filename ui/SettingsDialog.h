@@ -22,6 +22,8 @@ private:
     AppSettings m_base;
     QLineEdit* m_modelDir = nullptr;
     QComboBox* m_backend = nullptr;
+    QLineEdit* m_endpoint = nullptr;
+    QLineEdit* m_tokenizer = nullptr;
     QDoubleSpinBox* m_temperature = nullptr;
     QDoubleSpinBox* m_topP = nullptr;
     QComboBox* m_budget = nullptr;

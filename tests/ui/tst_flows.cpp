@@ -25,6 +25,7 @@
 
 #include <QDockWidget>
 #include <QHeaderView>
+#include <QRegularExpression>
 #include <QLabel>
 #include <QStatusBar>
 #include <QLineEdit>
@@ -278,6 +279,39 @@ private slots:
             labelled = labelled || l->text().contains(QStringLiteral("RANDOM WEIGHTS"));
         QVERIFY(labelled);
         qunsetenv("XDG_CACHE_HOME");
+    }
+
+    void askThroughAnOpenAiCompatibleEndpoint() {
+        // m1 serve with the tiny model stands in for a vLLM cluster; the app talks to it like to any endpoint.
+        QProcess server;
+        server.setProcessChannelMode(QProcess::MergedChannels);
+        server.start(QStringLiteral(M1_CLI), {QStringLiteral("serve"), QStringLiteral("--model"), m_model,
+                                              QStringLiteral("--port"), QStringLiteral("0")});
+        QVERIFY(server.waitForStarted());
+        QString url, output;
+        static const QRegularExpression re(QStringLiteral("(http://127\\.0\\.0\\.1:\\d+/v1)"));
+        QTRY_VERIFY_WITH_TIMEOUT((output += QString::fromUtf8(server.readAll()), url = re.match(output).captured(1), !url.isEmpty()), 60000);
+
+        MainWindow w(nullptr);
+        AppSettings s;
+        s.endpoint = url;
+        s.tokenizerFile = m_model + QStringLiteral("/tokenizer.json");
+        QSignalSpy ready(&w, &MainWindow::modelReady);
+        w.setAppSettings(s);
+        QVERIFY(ready.wait(60000));
+        QCOMPARE(w.session()->modelInfo().backend, QStringLiteral("remote"));
+        QVERIFY(w.session()->modelInfo().randomWeights);  // m1 serve says it is a demo model
+        w.addPaths({kAgreement});
+        QVERIFY(waitIdle(w));
+        QVERIFY(w.sourcesModel()->includedTokens() > 0);  // counted with the endpoint's tokenizer
+        QSignalSpy finished(w.session(), &SessionController::turnFinished);
+        w.ask(QStringLiteral("Which clause limits liability?"));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.conversationModel()->turn(0).answer.isEmpty() || !finished.isEmpty(), 60000);
+        w.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 20000);
+        QVERIFY(!w.conversationModel()->turn(0).answer.isEmpty());
+        server.terminate();
+        QVERIFY(server.waitForFinished(10000));
     }
 
     void repositoryRefsAreListed() {

@@ -1,6 +1,7 @@
 #include "ui/workers/SessionController.h"
 
 #include "app/backends/EngineBackend.h"
+#include "app/backends/RemoteBackend.h"
 #include "app/session/AnalysisSession.h"
 #include "engine/tokenizer/tokenizer.h"
 
@@ -21,16 +22,15 @@ public:
         QMetaObject::invokeMethod(m_controller, std::forward<F>(f), Qt::QueuedConnection);
     }
 
-    void openModel(const QString& dir, const QString& device, const SessionController::BackendFactory& factory) {
+    void openModel(const QString& label, const QString& tokenizerFile, const SessionController::BackendFactory& factory) {
         m_session.reset();
         m_backend.reset();
         QString error;
-        std::unique_ptr<m1::app::ModelBackend> backend =
-            factory ? factory(dir, device, &error) : std::unique_ptr<m1::app::ModelBackend>(m1::app::EngineBackend::open(dir, device, &error));
+        std::unique_ptr<m1::app::ModelBackend> backend = factory(label, QString(), &error);
         std::shared_ptr<const m1::tokenizer> tok;
         if (backend) {
             try {
-                tok = m1::tokenizer::load(QDir(dir).filePath(QStringLiteral("tokenizer.json")).toStdString());
+                tok = m1::tokenizer::load(tokenizerFile.toStdString());
             } catch (const std::exception& e) {
                 error = QString::fromUtf8(e.what());
                 backend.reset();
@@ -218,14 +218,34 @@ void SessionController::setBusy(bool busy) {
 }
 
 void SessionController::openModel(const QString& modelDir, const QString& device) {
+    BackendFactory factory = m_factory;
+    if (!factory)
+        factory = [](const QString& dir, const QString& dev, QString* error) -> std::unique_ptr<m1::app::ModelBackend> {
+            return m1::app::EngineBackend::open(dir, dev, error);
+        };
+    open(modelDir, QDir(modelDir).filePath(QStringLiteral("tokenizer.json")),
+         [factory, device](const QString& dir, const QString&, QString* error) { return factory(dir, device, error); });
+}
+
+void SessionController::openRemote(const QString& url, const QString& tokenizerFile) {
+    open(url, tokenizerFile, [tokenizerFile](const QString& endpoint, const QString&, QString* error) {
+        m1::app::RemoteSettings rs;
+        rs.url = endpoint.toStdString();
+        rs.tokenizerPath = tokenizerFile.toStdString();
+        rs.apiKey = qEnvironmentVariable("M1_API_KEY").toStdString();
+        return std::unique_ptr<m1::app::ModelBackend>(m1::app::RemoteBackend::open(rs, error));
+    });
+}
+
+void SessionController::open(const QString& label, const QString& tokenizerFile, BackendFactory factory) {
     m_cancel->store(false);
     m_hasModel = false;
     m_tokenizer.reset();
     setBusy(true);
-    emit modelOpening(modelDir);
+    emit modelOpening(label);
     SessionWorker* w = m_worker;
     QMetaObject::invokeMethod(
-        w, [w, modelDir, device, factory = m_factory] { w->openModel(modelDir, device, factory); }, Qt::QueuedConnection);
+        w, [w, label, tokenizerFile, factory] { w->openModel(label, tokenizerFile, factory); }, Qt::QueuedConnection);
 }
 
 void SessionController::setSources(std::vector<ReadSource> sources, const QString& systemPrompt, qint64 outputReserve) {

@@ -48,6 +48,8 @@ public:
     void setBackendFactory(BackendFactory factory) { m_factory = std::move(factory); }
 
     void openModel(const QString& modelDir, const QString& device);
+    // An OpenAI-compatible server (RemoteBackend); `tokenizerFile` counts the context. API key: $M1_API_KEY.
+    void openRemote(const QString& url, const QString& tokenizerFile);
     // The sources and prompt of the next question; the conversation so far is kept.
     void setSources(std::vector<ReadSource> sources, const QString& systemPrompt, qint64 outputReserve);
     void ask(const QString& question, const m1::app::SamplingSettings& sampling);
@@ -83,6 +85,7 @@ signals:
 private:
     friend class SessionWorker;
     void setBusy(bool busy);
+    void open(const QString& label, const QString& tokenizerFile, BackendFactory factory);
 
     BackendFactory m_factory;
     QThread m_thread;
