@@ -143,7 +143,8 @@ bool EngineBackend::generate(const std::string& suffix, const SamplingSettings& 
                 stats->stoppedAtEnd = true;
                 break;
             }
-            const std::string delta = text.push(id);
+            // Other special tokens are not text: like servers that skip special tokens, they are not shown.
+            const std::string delta = m_tokenizer->is_special(id) ? std::string() : text.push(id);
             if (!delta.empty() && callbacks.text && !callbacks.text(delta)) {
                 stats->cancelled = true;
                 break;
