@@ -1,6 +1,6 @@
 // Tensor parallelism emulated on the CPU with MiniMax-M1's real attention geometry: 64 heads × 128 (D = 8192),
 // 8 kv heads, rotary 64, lightning block 256, the intermediate size one TP-8 rank of M1 holds (1152), but a narrow
-// hidden size, 4 experts, 3 layers and a small vocabulary so that it fits in memory (~0.25 GB of fp32 weights).
+// hidden size, 4 experts, 3 layers and a small vocabulary so that it fits in memory (~0.3 GB of fp32 weights).
 // TP 2, 4 and 8 split the kv heads, TP 16 replicates them (each kv head serves two ranks). The logits must match
 // the CPU backend's (TP = 1) within 1e-5 relative through a 300-token chunked prefill and decode steps.
 #include "engine/cpu/cpu_backend.h"
