@@ -1,5 +1,7 @@
 #include "ingest/contract/clause_segmenter.h"
 
+#include "ingest/core/text_util.h"
+
 #include <algorithm>
 #include <cctype>
 #include <regex>
@@ -23,20 +25,6 @@ std::string straight_quotes(std::string_view s) {
     return out;
 }
 
-std::string squash_spaces(std::string_view s) {
-    std::string out;
-    bool space = false;
-    for (char c : s) {
-        if (std::isspace(static_cast<unsigned char>(c))) {
-            space = !out.empty();
-            continue;
-        }
-        if (space) out += ' ';
-        space = false;
-        out += c;
-    }
-    return out;
-}
 
 bool is_roman(const std::string& t) {
     static const std::regex re("^(x{0,3})(ix|iv|v?i{0,3})$");
@@ -116,7 +104,7 @@ void find_terms(const std::string& text, const segment& where, std::vector<defin
     };
     std::vector<hit> hits;
     for (std::sregex_iterator it(text.begin(), text.end(), means), end; it != end; ++it)
-        hits.push_back({static_cast<size_t>(it->position()), (*it)[1].str(), squash_spaces(it->str())});
+        hits.push_back({static_cast<size_t>(it->position()), (*it)[1].str(), collapse_whitespace(it->str())});
     for (std::sregex_iterator it(text.begin(), text.end(), paren), end; it != end; ++it)
         hits.push_back({static_cast<size_t>(it->position()), (*it)[1].str(), ""});
     std::sort(hits.begin(), hits.end(), [](const hit& a, const hit& b) { return a.pos < b.pos; });
@@ -154,7 +142,7 @@ void find_dates(const std::string& text, std::vector<std::string>& dates) {
     static const std::regex re("\\b(?:\\d{1,2}(?:st|nd|rd|th)?\\s+" + month + ",?\\s+\\d{4}|" + month +
                                "\\s+\\d{1,2}(?:st|nd|rd|th)?,\\s+\\d{4}|\\d{4}-\\d{2}-\\d{2})\\b");
     for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
-        const std::string d = squash_spaces(it->str());
+        const std::string d = collapse_whitespace(it->str());
         if (std::find(dates.begin(), dates.end(), d) == dates.end()) dates.push_back(d);
     }
 }
@@ -162,7 +150,7 @@ void find_dates(const std::string& text, std::vector<std::string>& dates) {
 }  // namespace
 
 std::string clause_label(std::string_view paragraph) {
-    const std::string text = squash_spaces(paragraph);
+    const std::string text = collapse_whitespace(paragraph);
     std::smatch m;
     if (std::regex_search(text, m, article_re())) return "Article " + m[2].str();
     if (std::regex_search(text, m, section_re())) return "Section " + m[1].str();
@@ -179,7 +167,7 @@ contract_structure segment_contract(const std::vector<contract_paragraph>& parag
     std::string all_text;
     for (const contract_paragraph& p : paragraphs) {
         const std::string text = straight_quotes(p.text);
-        const std::string squashed = squash_spaces(text);
+        const std::string squashed = collapse_whitespace(text);
         if (squashed.empty()) continue;
         std::string label;
         std::smatch m;
@@ -218,11 +206,11 @@ contract_structure segment_contract(const std::vector<contract_paragraph>& parag
         all_text += squashed + "\n";
     }
     for (const segment& s : out.segments) {
-        find_terms(squash_spaces(straight_quotes(s.text)), s, out.terms);
-        find_dates(squash_spaces(s.text), out.dates);
+        find_terms(collapse_whitespace(straight_quotes(s.text)), s, out.terms);
+        find_dates(collapse_whitespace(s.text), out.dates);
     }
     // Parties: the first "between A ... and B" of the whole text (usually the opening sentence).
-    out.parties = find_parties(squash_spaces(straight_quotes(all_text)));
+    out.parties = find_parties(collapse_whitespace(straight_quotes(all_text)));
     return out;
 }
 

@@ -1,5 +1,7 @@
 #include "ingest/pdf/pdf_reader.h"
 
+#include "ingest/core/text_util.h"
+
 #include "ingest/pdf/ocr.h"
 #include "ingest/pdf/poppler_handles.h"
 
@@ -42,21 +44,6 @@ document_ptr open_document(const std::string& data, const std::string& password)
                                                               password));
 }
 
-// Lower-case, whitespace runs collapsed to one space, trimmed: how outline titles are compared with page lines.
-std::string normalise(std::string_view s) {
-    std::string out;
-    bool space = false;
-    for (char c : s) {
-        if (std::isspace(static_cast<unsigned char>(c))) {
-            space = !out.empty();
-            continue;
-        }
-        if (space) out += ' ';
-        space = false;
-        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 void collect_outline(const poppler::toc_item* item, int level, std::vector<outline_entry>& out) {
     for (const poppler::toc_item* child : item->children()) {
@@ -70,12 +57,12 @@ void collect_outline(const poppler::toc_item* item, int level, std::vector<outli
 void resolve_outline_pages(std::vector<outline_entry>& outline, const std::vector<std::string>& page_texts) {
     int from = 0;
     for (outline_entry& e : outline) {
-        const std::string title = normalise(e.title);
+        const std::string title = collapse_whitespace(e.title, /*lowercase=*/true);
         if (title.empty()) continue;
         for (int p = from; p < static_cast<int>(page_texts.size()) && e.page == 0; ++p) {
             std::istringstream lines(page_texts[p]);
             for (std::string line; std::getline(lines, line);) {
-                if (normalise(line).starts_with(title)) {
+                if (collapse_whitespace(line, /*lowercase=*/true).starts_with(title)) {
                     e.page = p + 1;
                     from = p;
                     break;
