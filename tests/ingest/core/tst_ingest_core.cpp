@@ -6,6 +6,9 @@
 
 #include <QtTest>
 
+#include <chrono>
+#include <thread>
+
 #include <atomic>
 
 using namespace m1::ingest;
@@ -118,6 +121,9 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(ingest_error, parallel_for(100, 3, state, [&](size_t i, unsigned) {
             ++ran;
             if (i == 10) throw ingest_error("boom");
+            // Items take a moment, as real pages and files do: without it the other workers can finish all 100
+            // trivial items before the failing one is seen, and the check below would depend on scheduling.
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }));
         QVERIFY(ran.load() < 100);  // stopped handing out work
     }
