@@ -19,6 +19,11 @@ bool is_replicated(const std::string& name) {
            name == tensor_names::final_norm || ends_with(name, "block_sparse_moe.gate.weight");
 }
 
+// The softmax layers' k and v projections follow the KV heads: split, or replicated when TP > KV heads.
+bool is_kv_projection(const std::string& name) {
+    return ends_with(name, "self_attn.k_proj.weight") || ends_with(name, "self_attn.v_proj.weight");
+}
+
 }  // namespace
 
 param_counts count_params(const model_config& c, const std::vector<tensor_spec>& tensors) {
@@ -41,11 +46,16 @@ memory_estimate estimate_memory(const model_config& c, const std::vector<tensor_
     memory_estimate m;
     m.gpus = gpus;
     const uint64_t g = static_cast<uint64_t>(gpus);
-    uint64_t sharded = 0, replicated = 0;
-    for (const tensor_spec& t : tensors) (is_replicated(t.name) ? replicated : sharded) += t.bytes();
-    m.weight_bytes_per_gpu = sharded / g + replicated;
     // KV heads are split while there are enough of them, replicated past that (one head per rank at least).
     const uint64_t kv_heads_per_gpu = static_cast<uint64_t>(std::max<int64_t>(1, c.num_kv_heads / gpus));
+    uint64_t sharded = 0, replicated = 0, kv_projections = 0;
+    for (const tensor_spec& t : tensors) {
+        if (is_replicated(t.name)) replicated += t.bytes();
+        else if (is_kv_projection(t.name)) kv_projections += t.bytes();
+        else sharded += t.bytes();
+    }
+    m.weight_bytes_per_gpu = sharded / g + replicated +
+                             kv_projections / static_cast<uint64_t>(c.num_kv_heads) * kv_heads_per_gpu;
     m.kv_bytes_per_token_per_gpu = static_cast<uint64_t>(c.count_layers(layer_kind::softmax)) * 2 * kv_heads_per_gpu *
                                    static_cast<uint64_t>(c.head_dim) * 2;
     const uint64_t heads_per_gpu = static_cast<uint64_t>(c.num_heads) / g;

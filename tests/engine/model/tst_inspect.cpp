@@ -64,6 +64,13 @@ private slots:
         QVERIFY(eight.weight_bytes_per_gpu > index_total_size() / 8);
         QVERIFY(eight.weight_bytes_per_gpu < index_total_size() / 8 + 200'000'000);
         QCOMPARE(one.total_for(1'000'000), index_total_size() + 40'960'000'000ull + (uint64_t(280) << 20));
+        // Past 8 GPUs M1's 8 KV heads are replicated: each rank keeps one KV head's k/v projection rows (1/8 of
+        // them), while everything else but the norms and routers is split 16 ways. Sizes from spec §3.
+        const uint64_t kv = 10ull * 2 * 1024 * 6144 * 2;                            // 10 softmax layers, k and v
+        const uint64_t replicated = 80ull * 2 * 6144 * 2 + 6144 * 2 + 80ull * 32 * 6144 * 4;  // norms, routers
+        const m1::memory_estimate sixteen = m1::estimate_memory(c, tensors, 16);
+        QCOMPARE(sixteen.weight_bytes_per_gpu, (index_total_size() - replicated - kv) / 16 + replicated + kv / 8);
+        QCOMPARE(sixteen.kv_bytes_per_token_per_gpu, uint64_t(40960 / 8));
     }
 
     void cliReportsMiniMaxM1FromConfigAndIndex() {
