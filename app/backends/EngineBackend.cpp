@@ -1,6 +1,9 @@
 #include "app/backends/EngineBackend.h"
 
 #include "engine/cpu/cpu_backend.h"
+#ifdef M1_WITH_CUDA_BACKEND
+#include "engine/cuda/cuda_backend.h"
+#endif
 #include "engine/model/checkpoint.h"
 #include "engine/model/session.h"
 #include "engine/sampling/sampler.h"
@@ -41,8 +44,22 @@ std::unique_ptr<EngineBackend> EngineBackend::open(const QString& modelDir, cons
         b->m_tokenizer = m1::tokenizer::load(dir + "/tokenizer.json");
         if (device == QLatin1String("cpu")) {
             b->m_backend = std::make_unique<m1::cpu::cpu_backend>(*b->m_checkpoint);
+        } else if (device == QLatin1String("cuda") || device.startsWith(QLatin1String("cuda:"))) {
+#ifdef M1_WITH_CUDA_BACKEND
+            m1::cuda::cuda_options options;
+            bool ok = true;
+            if (device.size() > 4) options.device = device.mid(5).toInt(&ok);
+            if (!ok || options.device < 0) {
+                *error = QStringLiteral("'%1' is not a GPU: use cuda or cuda:N").arg(device);
+                return nullptr;
+            }
+            b->m_backend = std::make_unique<m1::cuda::cuda_backend>(*b->m_checkpoint, options);
+#else
+            *error = QStringLiteral("this build has no CUDA backend (configure with -DM1_ENABLE_CUDA=ON); use cpu");
+            return nullptr;
+#endif
         } else {
-            *error = QStringLiteral("backend '%1' is not available in this build (use cpu)").arg(device);
+            *error = QStringLiteral("unknown backend '%1' (use cpu, cuda or cuda:N)").arg(device);
             return nullptr;
         }
     } catch (const std::exception& e) {

@@ -19,7 +19,8 @@ class EngineBackend final : public ModelBackend {
 public:
     ~EngineBackend() override;
 
-    // Opens a model directory (config.json, safetensors + index, tokenizer.json). `device` is "cpu" or "cuda".
+    // Opens a model directory (config.json, safetensors + index, tokenizer.json). `device` is "cpu", "cuda" (GPU 0)
+    // or "cuda:N".
     // Returns nullptr with *error naming the file and the problem.
     static std::unique_ptr<EngineBackend> open(const QString& modelDir, const QString& device, QString* error);
 

@@ -1,6 +1,7 @@
 // An analysis session end to end with a real tiny random-weight model (m1 make-model) on the CPU engine.
 #include "app/backends/EngineBackend.h"
 #include "app/session/AnalysisSession.h"
+#include "engine/core/build_info.h"
 #include "engine/cpu/cpu_backend.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/session.h"
@@ -118,6 +119,18 @@ private slots:
         QVERIFY(error.isEmpty());
         QCOMPARE(deltas, 3);
         QCOMPARE(session.conversation().turns.size(), 1);  // the partial turn is kept
+    }
+
+    void unusableDevicesAreNamed() {
+        QString error;
+        QVERIFY(!EngineBackend::open(m_model, QStringLiteral("tpu"), &error));
+        QVERIFY2(error.contains(QStringLiteral("unknown backend 'tpu'")), qPrintable(error));
+        QVERIFY(!EngineBackend::open(m_model, QStringLiteral("cuda:x"), &error));
+        QVERIFY2(error.contains(QStringLiteral("CUDA")) || error.contains(QStringLiteral("cuda:N")), qPrintable(error));
+        if (!m1::query_gpus().devices.empty()) QSKIP("this machine has a GPU");
+        // No GPU here: either this build has no CUDA backend, or the CUDA runtime says why it cannot run.
+        QVERIFY(!EngineBackend::open(m_model, QStringLiteral("cuda"), &error));
+        QVERIFY2(error.contains(QStringLiteral("CUDA"), Qt::CaseInsensitive), qPrintable(error));
     }
 
     void overBudgetIsRefused() {
