@@ -12,7 +12,7 @@ namespace m1::ui {
 
 struct AppSettings {
     QString modelDir;                             // empty: the demo model (tiny, random weights), made on first use
-    QString backend = QStringLiteral("cpu");      // "cpu" or "cuda"
+    QString backend = QStringLiteral("cpu");      // "cpu", "cuda" (GPU 0) or "cuda:N"
     // An OpenAI-compatible server instead of a local model (used when not empty), and the tokenizer.json that counts
     // the context for it. The API key is read from $M1_API_KEY, never stored in the settings file.
     QString endpoint;

@@ -1,5 +1,7 @@
 #include "ui/SettingsDialog.h"
 
+#include "engine/core/build_info.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -30,8 +32,20 @@ SettingsDialog::SettingsDialog(const AppSettings& s, QWidget* parent) : QDialog(
     m_backend = new QComboBox;
     m_backend->setAccessibleName(tr("Backend"));
     m_backend->addItem(tr("CPU"), QStringLiteral("cpu"));
-    m_backend->addItem(tr("CUDA (GPUs)"), QStringLiteral("cuda"));
-    m_backend->setCurrentIndex(qMax(0, m_backend->findData(s.backend)));
+    // One entry per GPU the CUDA runtime sees; without one, a single entry that says why (choosing it reports the
+    // reason again when the model loads).
+    const m1::gpu_report gpus = m1::query_gpus();
+    for (const m1::gpu_device& d : gpus.devices)
+        m_backend->addItem(tr("GPU %1: %2 (%3 GiB)")
+                               .arg(d.index)
+                               .arg(QString::fromStdString(d.name))
+                               .arg(double(d.total_bytes) / double(1ull << 30), 0, 'f', 0),
+                           QStringLiteral("cuda:%1").arg(d.index));
+    if (gpus.devices.empty())
+        m_backend->addItem(tr("CUDA — %1").arg(QString::fromStdString(gpus.why_none)), QStringLiteral("cuda"));
+    const QString wanted = s.backend == QLatin1String("cuda") && !gpus.devices.empty() ? QStringLiteral("cuda:0")
+                                                                                        : s.backend;
+    m_backend->setCurrentIndex(qMax(0, m_backend->findData(wanted)));
     m_endpoint = new QLineEdit(s.endpoint);
     m_endpoint->setAccessibleName(tr("Endpoint URL"));
     m_endpoint->setPlaceholderText(tr("http://host:8000/v1 — an OpenAI-compatible server instead of the local model"));

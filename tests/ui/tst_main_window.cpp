@@ -1,8 +1,11 @@
 #include "app/core/Resources.h"
 #include "app/core/Workspace.h"
+#include "engine/core/build_info.h"
 #include "ui/MainWindow.h"
+#include "ui/SettingsDialog.h"
 #include "ui/panes/SourcesPane.h"
 
+#include <QComboBox>
 #include <QDockWidget>
 #include <QStatusBar>
 #include <QTreeView>
@@ -32,6 +35,29 @@ private slots:
             QVERIFY(!d->widget()->accessibleName().isEmpty());
         }
         QVERIFY(w.statusBar()->isVisible());
+    }
+
+    void settingsOfferTheCpuAndEachGpu() {
+        m1::ui::AppSettings s;
+        s.backend = QStringLiteral("cuda");
+        m1::ui::SettingsDialog dialog(s);
+        QComboBox* backend = nullptr;
+        for (QComboBox* c : dialog.findChildren<QComboBox*>())
+            if (c->accessibleName() == QStringLiteral("Backend")) backend = c;
+        QVERIFY(backend);
+        QCOMPARE(backend->itemData(0).toString(), QStringLiteral("cpu"));
+        const m1::gpu_report gpus = m1::query_gpus();
+        if (gpus.devices.empty()) {
+            // One entry that says why there is no GPU, kept so that a saved "cuda" setting survives.
+            QCOMPARE(backend->count(), 2);
+            QVERIFY(backend->itemText(1).contains(QString::fromStdString(gpus.why_none)));
+            QCOMPARE(dialog.settings().backend, QStringLiteral("cuda"));
+        } else {
+            QCOMPARE(backend->count(), 1 + int(gpus.devices.size()));
+            QCOMPARE(dialog.settings().backend, QStringLiteral("cuda:0"));
+        }
+        backend->setCurrentIndex(0);
+        QCOMPARE(dialog.settings().backend, QStringLiteral("cpu"));
     }
 
     void showsTheDemoWorkspaceSources() {
