@@ -174,6 +174,21 @@ const std::string kScript =
     "<think>\nThe user wants the weather; I will call the tool.\n</think>\nOne moment."
     "<tool_calls>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_calls>";
 
+// The in-process server over a scripted model, on a free loopback port. Set backend fields before start().
+struct ScriptedServer {
+    ScriptedServer(const QString& modelDir, std::string script, int pauseMs)
+        : backend((modelDir + "/tokenizer.json").toStdString(), std::move(script), pauseMs),
+          server(backend, options()) {}
+    static ServerOptions options() {
+        ServerOptions o;
+        o.port = 0;
+        o.modelName = "scripted";
+        return o;
+    }
+    ScriptedBackend backend;
+    ChatServer server;
+};
+
 std::string chatBody(const std::string& user, int maxTokens, bool stream, double temperature = 0) {
     json b{{"messages", json::array({json{{"role", "user"}, {"content", user}}})},
            {"max_tokens", maxTokens},
@@ -395,11 +410,9 @@ private slots:
     void disconnectCancelsGeneration() {
         std::string longScript;
         for (int i = 0; i < 2500; ++i) longScript += "abcd";
-        ScriptedBackend backend((m_model + "/tokenizer.json").toStdString(), longScript, 10);
-        ServerOptions o;
-        o.port = 0;
-        o.modelName = "scripted";
-        ChatServer server(backend, o);
+        ScriptedServer f(m_model, longScript, 10);
+        ScriptedBackend& backend = f.backend;
+        ChatServer& server = f.server;
         std::string why;
         QVERIFY2(server.start(&why), why.c_str());
         int lines = 0;
@@ -442,11 +455,9 @@ private slots:
 
     // The in-process server over a scripted model: reasoning and tool calls over real HTTP, three ways.
     void reasoningAndToolCallsOverHttp() {
-        ScriptedBackend backend((m_model + "/tokenizer.json").toStdString(), kScript, 0);
-        ServerOptions o;
-        o.port = 0;
-        o.modelName = "scripted";
-        ChatServer server(backend, o);
+        ScriptedServer f(m_model, kScript, 0);
+        ScriptedBackend& backend = f.backend;
+        ChatServer& server = f.server;
         std::string why;
         QVERIFY2(server.start(&why), why.c_str());
 
@@ -504,11 +515,10 @@ private slots:
 
     // A client that leaves during a long prefill (no tokens yet) is noticed through the keep-alive comments.
     void disconnectDuringPrefill() {
-        ScriptedBackend backend((m_model + "/tokenizer.json").toStdString(), kScript, 0);
-        backend.prefillMs = 30000;
-        ServerOptions o;
-        o.port = 0;
-        ChatServer server(backend, o);
+        ScriptedServer f(m_model, kScript, 0);
+        f.backend.prefillMs = 30000;
+        ScriptedBackend& backend = f.backend;
+        ChatServer& server = f.server;
         std::string why;
         QVERIFY2(server.start(&why), why.c_str());
         std::string seen;
@@ -552,10 +562,9 @@ private slots:
 
     // The analysis session over the remote backend: reasoning, answer and tool call arrive as its own events.
     void analysisSessionOverRemote() {
-        ScriptedBackend backend((m_model + "/tokenizer.json").toStdString(), kScript, 0);
-        ServerOptions o;
-        o.port = 0;
-        ChatServer server(backend, o);
+        ScriptedServer f(m_model, kScript, 0);
+        ScriptedBackend& backend = f.backend;
+        ChatServer& server = f.server;
         std::string why;
         QVERIFY2(server.start(&why), why.c_str());
         RemoteSettings s;
@@ -622,11 +631,9 @@ private slots:
 
     // Requests are served one at a time, in arrival order, and both complete.
     void concurrentRequestsAreServedInOrder() {
-        ScriptedBackend backend((m_model + "/tokenizer.json").toStdString(), kScript, 10);
-        ServerOptions o;
-        o.port = 0;
-        o.modelName = "scripted";
-        ChatServer server(backend, o);
+        ScriptedServer f(m_model, kScript, 10);
+        ScriptedBackend& backend = f.backend;
+        ChatServer& server = f.server;
         std::string why;
         QVERIFY2(server.start(&why), why.c_str());
         std::thread clients[3];
