@@ -41,9 +41,9 @@ uint16_t float_to_bf16(float f) {
     return static_cast<uint16_t>(bits >> 16);
 }
 
-std::vector<layer_kind> layer_list(int64_t n, std::initializer_list<int64_t> softmax_at) {
+std::vector<layer_kind> layer_list(int64_t n, const std::vector<int>& softmax_at) {
     std::vector<layer_kind> out(static_cast<size_t>(n), layer_kind::lightning);
-    for (int64_t l : softmax_at) out[static_cast<size_t>(l)] = layer_kind::softmax;
+    for (int l : softmax_at) out[static_cast<size_t>(l)] = layer_kind::softmax;
     return out;
 }
 
@@ -69,53 +69,65 @@ void write_text_file(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-std::vector<std::string> preset_names() { return {"tiny", "small", "w16"}; }
+namespace {
 
-bool preset_is_config_only(const std::string& name) { return name == "w16"; }
+// The presets of model_presets.h, one row each. vocab 0: the tokenizer's size, rounded up to a multiple of 64.
+struct preset_row {
+    const char* name;
+    int64_t layers, hidden, heads, kv_heads, head_dim, rotary, intermediate, experts;
+    std::vector<int> softmax_layers;
+    int64_t vocab;
+    bool config_only;  // its weights are too large to write
+};
+
+const std::vector<preset_row>& preset_table() {
+    static const std::vector<preset_row> rows = {
+        {"tiny", 8, 64, 4, 2, 16, 8, 32, 4, {3, 7}, 0, false},
+        {"small", 8, 512, 8, 2, 64, 32, 1024, 8, {3, 7}, 0, false},
+        {"w16", 16, 6144, 64, 8, 128, 64, 9216, 16, {7, 15}, 200064, true},
+    };
+    return rows;
+}
+
+const preset_row* find_preset(const std::string& name) {
+    for (const preset_row& r : preset_table())
+        if (name == r.name) return &r;
+    return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::string> preset_names() {
+    std::vector<std::string> names;
+    for (const preset_row& r : preset_table()) names.emplace_back(r.name);
+    return names;
+}
+
+bool preset_is_config_only(const std::string& name) {
+    const preset_row* r = find_preset(name);
+    return r && r->config_only;
+}
 
 int64_t padded_vocab_size(int64_t tokenizer_size) { return (tokenizer_size + 63) / 64 * 64; }
 
 model_config preset_config(const std::string& name, int64_t vocab_size) {
-    model_config c;
-    if (name == "tiny") {
-        c = base_config(8);
-        c.hidden_size = 64;
-        c.num_heads = 4;
-        c.num_kv_heads = 2;
-        c.head_dim = 16;
-        c.rotary_dim = 8;
-        c.intermediate_size = 32;
-        c.num_experts = 4;
-        c.experts_per_token = 2;
-        c.layers = layer_list(8, {3, 7});
-        c.vocab_size = padded_vocab_size(vocab_size);
-    } else if (name == "small") {
-        c = base_config(8);
-        c.hidden_size = 512;
-        c.num_heads = 8;
-        c.num_kv_heads = 2;
-        c.head_dim = 64;
-        c.rotary_dim = 32;
-        c.intermediate_size = 1024;
-        c.num_experts = 8;
-        c.experts_per_token = 2;
-        c.layers = layer_list(8, {3, 7});
-        c.vocab_size = padded_vocab_size(vocab_size);
-    } else if (name == "w16") {
-        c = base_config(16);
-        c.hidden_size = 6144;
-        c.num_heads = 64;
-        c.num_kv_heads = 8;
-        c.head_dim = 128;
-        c.rotary_dim = 64;
-        c.intermediate_size = 9216;
-        c.num_experts = 16;
-        c.experts_per_token = 2;
-        c.layers = layer_list(16, {7, 15});
-        c.vocab_size = 200064;
-    } else {
-        throw config_error("unknown model preset '" + name + "' (known: tiny, small, w16)");
+    const preset_row* r = find_preset(name);
+    if (!r) {
+        std::string known;
+        for (const std::string& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
+        throw config_error("unknown model preset '" + name + "' (known: " + known + ")");
     }
+    model_config c = base_config(r->layers);
+    c.hidden_size = r->hidden;
+    c.num_heads = r->heads;
+    c.num_kv_heads = r->kv_heads;
+    c.head_dim = r->head_dim;
+    c.rotary_dim = r->rotary;
+    c.intermediate_size = r->intermediate;
+    c.num_experts = r->experts;
+    c.experts_per_token = 2;
+    c.layers = layer_list(r->layers, r->softmax_layers);
+    c.vocab_size = r->vocab > 0 ? r->vocab : padded_vocab_size(vocab_size);
     c.validate("preset " + name);
     return c;
 }
