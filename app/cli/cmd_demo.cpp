@@ -17,12 +17,6 @@ int run_make_model(const std::vector<std::string>& args);
 
 namespace {
 
-QString cacheDir() {
-    QString base = qEnvironmentVariable("XDG_CACHE_HOME");
-    if (base.isEmpty()) base = QDir::homePath() + QStringLiteral("/.cache");
-    return base + QStringLiteral("/m1studio");
-}
-
 // Makes the demo model once; a half-written folder from an interrupted run is never mistaken for a model because
 // the model is written beside its final name and renamed into place.
 bool ensureDemoModel(const std::string& dir) {
@@ -65,9 +59,9 @@ int run_demo(const std::vector<std::string>& args) {
     ask_plan plan;
     for (const m1::app::WorkspaceSource& s : workspace.sources())
         if (s.included) plan.sources.push_back(workspace.absolutePath(s).toStdString());
-    plan.model_dir = p.value_or("--model", (cacheDir() + QStringLiteral("/demo-model-tiny-seed1")).toStdString());
+    plan.model_dir = p.value_or("--model", m1::app::demoModelDir().toStdString());
     if (!p.has("--model") && !ensureDemoModel(plan.model_dir)) return fail("demo", "could not make the demo model");
-    plan.report = p.value_or("--report", (cacheDir() + QStringLiteral("/demo-report.md")).toStdString());
+    plan.report = p.value_or("--report", (m1::app::cacheDir() + QStringLiteral("/demo-report.md")).toStdString());
     if (!p.int_value("--max-tokens", plan.max_tokens, 48)) return fail("demo", p.error());
     plan.seed = 1;
     plan.questions = {"Which clause limits the Supplier's liability, and to how much?",

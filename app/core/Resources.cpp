@@ -23,4 +23,12 @@ QString demoWorkspaceFile() {
     return dir.isEmpty() ? QString() : dir + QStringLiteral("/demo/workspace.json");
 }
 
+QString cacheDir() {
+    QString base = qEnvironmentVariable("XDG_CACHE_HOME");
+    if (base.isEmpty()) base = QDir::homePath() + QStringLiteral("/.cache");
+    return base + QStringLiteral("/m1studio");
+}
+
+QString demoModelDir() { return cacheDir() + QStringLiteral("/demo-model-tiny-seed1"); }
+
 }  // namespace m1::app

@@ -12,4 +12,11 @@ QString resourcesDir();
 // The demo workspace file (resources/demo/workspace.json), or an empty string when it cannot be found.
 QString demoWorkspaceFile();
 
+// M1 Studio's cache folder: $XDG_CACHE_HOME/m1studio, or ~/.cache/m1studio.
+QString cacheDir();
+
+// Where the demo model (`m1 make-model --preset tiny --seed 1`, random weights) is made on first use; shared by
+// `m1 demo` and the desktop app.
+QString demoModelDir();
+
 }  // namespace m1::app

@@ -1,5 +1,7 @@
 #include "ui/workers/DemoModel.h"
 
+#include "app/core/Resources.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
@@ -29,11 +31,7 @@ DemoModel::DemoModel(QObject* parent) : QObject(parent) {
     });
 }
 
-QString DemoModel::directory() {
-    QString base = qEnvironmentVariable("XDG_CACHE_HOME");
-    if (base.isEmpty()) base = QDir::homePath() + QStringLiteral("/.cache");
-    return base + QStringLiteral("/m1studio/demo-model-tiny-seed1");
-}
+QString DemoModel::directory() { return m1::app::demoModelDir(); }
 
 bool DemoModel::exists(const QString& dir) {
     return QFileInfo::exists(dir + QStringLiteral("/model.safetensors.index.json"));
