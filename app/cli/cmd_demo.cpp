@@ -5,8 +5,6 @@
 #include "app/core/Resources.h"
 #include "app/core/Workspace.h"
 
-#include <QDir>
-#include <QStandardPaths>
 
 #include <cstdio>
 #include <filesystem>
