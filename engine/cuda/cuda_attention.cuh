@@ -5,8 +5,8 @@
 //
 // The attention kernels serve prefill and decode alike: query t of the call sits at position pos0 + t and sees
 // cache rows [0, pos0 + t]. The simple kernel (one CTA per query and head, online softmax over key tiles, fp32
-// throughout) is exact to fp32 rounding; the tiled kernel (64 queries × 64 keys per step on the tensor cores)
-// rounds q and the softmax weights to bf16, which the fast precision accepts.
+// throughout) is exact to fp32 rounding; the tiled kernel (FlashAttention-2 style: 128 queries per CTA, 64-key
+// tiles, mma.sync on the tensor cores) rounds q and the softmax weights to bf16, which the fast precision accepts.
 //
 // Dimension letters: n new tokens, P = pos0 cached tokens, nh query heads, g kv heads, d head_dim, KV = g·d.
 // Thread-safety: launchers are stateless.

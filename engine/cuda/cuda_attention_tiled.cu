@@ -1,174 +1,261 @@
-// The tiled (flash-style) causal GQA attention for prefill over a bf16 KV cache: tensor cores through WMMA
-// (bf16 × bf16 → fp32), online softmax in fp32, one CTA per 64 queries × head, 4 warps of 16 queries each,
-// key tiles of 64 staged in shared memory with 16-byte loads. Queries are rounded to bf16 (after the 1/√d scale)
-// and so are the softmax weights P before P·V: the fast precision's accuracy (about 3e-3 relative), not the
-// reference's. Written for correctness first; the performance issue replaces it with wgmma / TMA versions.
+// The tiled (flash-style) causal GQA attention for prefill over a bf16 KV cache, in the manner of FlashAttention-2:
+// one CTA per 128 queries × head, 8 warps of 16 queries each; key/value tiles of 64 rows stream through shared
+// memory with cp.async (double-buffered: the next tile loads while this one is used); S = Q·Kᵀ and O += P·V run on
+// the tensor cores through mma.sync m16n8k16 (bf16 × bf16 → fp32), with S, P and O held in registers (the
+// accumulator fragment of S is, pair by pair, the A fragment of P·V, so P never touches shared memory); online
+// softmax in fp32 with exp2; per-thread partial row sums reduced across the quad once at the end.
+//
+// Accuracy: queries are rounded to bf16 after the 1/√d scale and the softmax weights P to bf16 before P·V, as
+// FlashAttention's bf16 path does: the fast precision's accuracy (a few 1e-3 relative), not the reference's.
+//
+// Work order: CTAs are numbered so that the query heads sharing one KV head are adjacent (they stream the same keys
+// at about the same time, so the second to eighth read them from L2), and the last query blocks come first (under
+// the causal mask they have the most keys, and starting them first evens out the tail of the grid).
 #include "engine/cuda/cuda_attention.cuh"
 
-#include <mma.h>
+#include <cstdint>
 
 namespace m1::cuda {
 
 namespace {
 
-namespace wmma = nvcuda::wmma;
-
-constexpr int k_tq = 64;    // queries per CTA
-constexpr int k_tk = 64;    // keys per tile
-constexpr int k_warps = 4;  // 16 queries each
+constexpr int k_bq = 128;   // queries per CTA
+constexpr int k_bk = 64;    // keys per tile
+constexpr int k_warps = 8;  // 16 queries each
 constexpr int k_threads = 32 * k_warps;
+constexpr float k_log2e = 1.4426950408889634f;
 
 template <int D>
-struct layout {
-    static constexpr int ldq = D + 8;     // bf16 rows: +16 bytes against bank conflicts (wmma: ldm % 8 == 0)
-    static constexpr int lds = k_tk + 4;  // fp32 scores (ldm % 4 == 0)
-    static constexpr int ldp = k_tk + 8;  // bf16 probabilities
-    static constexpr int ldo = D + 4;     // fp32 output accumulators
-    static constexpr size_t q_off = 0;
-    static constexpr size_t k_off = q_off + size_t(k_tq) * ldq * 2;
-    static constexpr size_t v_off = k_off + size_t(k_tk) * ldq * 2;
-    static constexpr size_t s_off = v_off + size_t(k_tk) * ldq * 2;
-    static constexpr size_t p_off = s_off + size_t(k_warps) * 16 * lds * 4;
-    static constexpr size_t o_off = p_off + size_t(k_warps) * 16 * ldp * 2;
-    static constexpr size_t stat_off = o_off + size_t(k_warps) * 16 * ldo * 4;
-    static constexpr size_t bytes = stat_off + size_t(3) * k_tq * 4;  // running max, sum, rescale per query
+struct flash_layout {
+    static constexpr int ld = D + 8;  // bf16 row stride: rows start 4 banks apart, so ldmatrix is conflict-free
+    static constexpr int q_elems = k_bq * ld;
+    static constexpr int kv_elems = k_bk * ld;
+    static constexpr size_t bytes = size_t(q_elems + 4 * kv_elems) * sizeof(bf16);  // Q, K[2], V[2]
 };
 
+__device__ __forceinline__ uint32_t smem_u32(const void* p) {
+    return uint32_t(__cvta_generic_to_shared(p));
+}
+
+// 16 bytes global → shared without passing through registers; with valid == false the destination is zero-filled.
+__device__ __forceinline__ void cp_async16(void* dst, const void* src, bool valid) {
+    const int bytes = valid ? 16 : 0;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_u32(dst)), "l"(src), "r"(bytes));
+}
+__device__ __forceinline__ void cp_async_commit() {
+    asm volatile("cp.async.commit_group;\n" ::);
+}
+__device__ __forceinline__ void cp_async_wait_all() {
+    asm volatile("cp.async.wait_group 0;\n" ::);
+}
+
+// Four 8×8 bf16 matrices; lane l gives the address of row l % 8 of matrix l / 8.
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(smem_u32(p)));
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* p) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(smem_u32(p)));
+}
+
+// c (16×8 fp32) += a (16×16 bf16, row-major fragment) · b (16×8 bf16, column-major fragment)
+__device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
+    const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);  // .x (lower address, lower bits) = lo
+    return *reinterpret_cast<const uint32_t*>(&v);
+}
+
+// Fragment ownership (mma.sync m16n8k16): lane l holds, of each 16×8 accumulator tile, rows r = l / 4 and r + 8 at
+// columns 2·(l % 4) and 2·(l % 4) + 1 (c[0], c[1] for row r; c[2], c[3] for row r + 8).
 template <int D>
-__global__ void __launch_bounds__(k_threads) attention_tiled_kernel(attention_params p) {
-    using L = layout<D>;
+__global__ void __launch_bounds__(k_threads, 1) attention_flash_kernel(attention_params p) {
+    using L = flash_layout<D>;
     extern __shared__ __align__(16) unsigned char smem[];
-    bf16* Qs = reinterpret_cast<bf16*>(smem + L::q_off);
-    bf16* Ks = reinterpret_cast<bf16*>(smem + L::k_off);
-    bf16* Vs = reinterpret_cast<bf16*>(smem + L::v_off);
-    float* run_max = reinterpret_cast<float*>(smem + L::stat_off);
-    float* run_sum = run_max + k_tq;
-    float* rescale = run_sum + k_tq;
+    bf16* Qs = reinterpret_cast<bf16*>(smem);
+    bf16* Ks = Qs + L::q_elems;       // [2][k_bk][ld]
+    bf16* Vs = Ks + 2 * L::kv_elems;  // [2][k_bk][ld]
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    float* Sw = reinterpret_cast<float*>(smem + L::s_off) + warp * 16 * L::lds;
-    bf16* Pw = reinterpret_cast<bf16*>(smem + L::p_off) + warp * 16 * L::ldp;
-    float* Ow = reinterpret_cast<float*>(smem + L::o_off) + warp * 16 * L::ldo;
 
-    const int64_t q0 = int64_t(blockIdx.x) * k_tq, h = blockIdx.y;
-    const int64_t group = p.n_heads / p.n_kv_heads, KV = p.n_kv_heads * D;
-    const bf16* K = static_cast<const bf16*>(p.k_cache) + (h / group) * D;
-    const bf16* V = static_cast<const bf16*>(p.v_cache) + (h / group) * D;
-    const int64_t q_end = min(p.n, q0 + k_tq);
-    const int64_t keys = p.pos0 + q_end;  // the tile's last query sees keys [0, keys)
+    const int64_t group = p.n_heads / p.n_kv_heads, n_qb = (p.n + k_bq - 1) / k_bq;
+    int64_t idx = blockIdx.x;
+    const int64_t head_in_group = idx % group;
+    idx /= group;
+    const int64_t kvh = idx % p.n_kv_heads;
+    const int64_t qb = n_qb - 1 - idx / p.n_kv_heads;
+    const int64_t h = kvh * group + head_in_group, q0 = qb * k_bq;
+    const int64_t KV = p.n_kv_heads * D;
+    const bf16* K = static_cast<const bf16*>(p.k_cache) + kvh * D;
+    const bf16* V = static_cast<const bf16*>(p.v_cache) + kvh * D;
+    const int64_t q_end = min(p.n, q0 + k_bq);
+    const int64_t keys = p.pos0 + q_end;  // the block's last query sees keys [0, keys)
+    const int64_t n_tiles = (keys + k_bk - 1) / k_bk;
 
-    for (int x = threadIdx.x; x < k_tq * D; x += k_threads) {
+    constexpr int chunks = D / 8;  // 16-byte pieces per row
+    const auto load_tile = [&](int64_t tile, int buf) {
+        const int64_t k0 = tile * k_bk;
+        bf16* kd = Ks + buf * L::kv_elems;
+        bf16* vd = Vs + buf * L::kv_elems;
+        for (int x = threadIdx.x; x < k_bk * chunks; x += k_threads) {
+            const int r = x / chunks, c = (x % chunks) * 8;
+            const bool ok = k0 + r < keys;
+            const int64_t row = ok ? k0 + r : 0;  // a valid address even where nothing is read
+            cp_async16(kd + r * L::ld + c, K + row * KV + c, ok);
+            cp_async16(vd + r * L::ld + c, V + row * KV + c, ok);
+        }
+        cp_async_commit();
+    };
+    load_tile(0, 0);
+
+    for (int x = threadIdx.x; x < k_bq * D; x += k_threads) {
         const int r = x / D, c = x % D;
         const float v = q0 + r < p.n ? p.q[(q0 + r) * p.ld_q + h * D + c] * p.scale : 0.0f;
-        Qs[r * L::ldq + c] = __float2bfloat16(v);
+        Qs[r * L::ld + c] = __float2bfloat16(v);
     }
-    for (int x = lane; x < 16 * D; x += 32) Ow[(x / D) * L::ldo + x % D] = 0.0f;
-    if (threadIdx.x < k_tq) {
-        run_max[threadIdx.x] = -INFINITY;
-        run_sum[threadIdx.x] = 0.0f;
+    __syncthreads();
+    // This warp's 16 query rows as A fragments, one per 16 columns of d: matrices (rows 0-7 | 8-15) × (cols 0-7 | 8-15).
+    uint32_t qf[D / 16][4];
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk)
+        ldmatrix_x4(qf[kk], Qs + (warp * 16 + lane % 16) * L::ld + kk * 16 + (lane / 16) * 8);
+
+    float o[D / 8][4];
+#pragma unroll
+    for (int dt = 0; dt < D / 8; ++dt) o[dt][0] = o[dt][1] = o[dt][2] = o[dt][3] = 0.0f;
+    float m_run[2] = {-INFINITY, -INFINITY}, l_run[2] = {0.0f, 0.0f};
+    const int64_t qpos[2] = {p.pos0 + q0 + warp * 16 + lane / 4, p.pos0 + q0 + warp * 16 + lane / 4 + 8};
+    const int64_t warp_first = p.pos0 + q0 + warp * 16, warp_last = warp_first + 15;
+
+    for (int64_t t = 0; t < n_tiles; ++t) {
+        cp_async_wait_all();
+        __syncthreads();  // tile t landed for everyone, and everyone is done with tile t - 1's buffer
+        if (t + 1 < n_tiles) load_tile(t + 1, int((t + 1) & 1));
+        const int64_t k0 = t * k_bk;
+        if (k0 > warp_last) continue;  // every key of the tile lies after this warp's queries
+        const bf16* kb = Ks + (t & 1) * L::kv_elems;
+        const bf16* vb = Vs + (t & 1) * L::kv_elems;
+
+        // S (16 × 64) = Q · Kᵀ. K rows are Kᵀ's columns: plain ldmatrix gives B fragments; one x4 covers 16 keys ×
+        // 16 of d, i.e. two 8-key tiles of one k-step.
+        float s[k_bk / 8][4];
+#pragma unroll
+        for (int j = 0; j < k_bk / 8; ++j) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
+#pragma unroll
+        for (int kk = 0; kk < D / 16; ++kk)
+#pragma unroll
+            for (int j = 0; j < k_bk / 16; ++j) {
+                uint32_t b[4];
+                ldmatrix_x4(b, kb + (j * 16 + lane % 8 + 8 * (lane / 16)) * L::ld + kk * 16 + 8 * ((lane / 8) % 2));
+                mma_bf16(s[2 * j], qf[kk], b[0], b[1]);
+                mma_bf16(s[2 * j + 1], qf[kk], b[2], b[3]);
+            }
+
+        if (k0 + k_bk - 1 > warp_first) {  // the diagonal (or the end of the keys) crosses this tile: mask
+#pragma unroll
+            for (int j = 0; j < k_bk / 8; ++j)
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    const int64_t key = k0 + j * 8 + 2 * (lane % 4) + (e % 2);
+                    if (key > qpos[e / 2]) s[j][e] = -INFINITY;
+                }
+        }
+
+        // Online softmax per row (rows r and r + 8): the four lanes of a quad share a row.
+        float mx[2] = {m_run[0], m_run[1]};
+#pragma unroll
+        for (int j = 0; j < k_bk / 8; ++j) {
+            mx[0] = fmaxf(mx[0], fmaxf(s[j][0], s[j][1]));
+            mx[1] = fmaxf(mx[1], fmaxf(s[j][2], s[j][3]));
+        }
+        float alpha[2];
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+            mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+            const float base = mx[r] == -INFINITY ? 0.0f : mx[r] * k_log2e;  // a row with no key yet stays at 0
+            alpha[r] = exp2f(m_run[r] * k_log2e - base);
+            m_run[r] = mx[r];
+            float sum = 0.0f;
+#pragma unroll
+            for (int j = 0; j < k_bk / 8; ++j) {
+                s[j][2 * r] = exp2f(s[j][2 * r] * k_log2e - base);
+                s[j][2 * r + 1] = exp2f(s[j][2 * r + 1] * k_log2e - base);
+                sum += s[j][2 * r] + s[j][2 * r + 1];
+            }
+            l_run[r] = l_run[r] * alpha[r] + sum;  // this lane's share; the quad's shares are added at the end
+        }
+#pragma unroll
+        for (int dt = 0; dt < D / 8; ++dt) {
+            o[dt][0] *= alpha[0];
+            o[dt][1] *= alpha[0];
+            o[dt][2] *= alpha[1];
+            o[dt][3] *= alpha[1];
+        }
+
+        // O (16 × D) += P (16 × 64) · V (64 × D). Two adjacent 8-key accumulator tiles of S form the A fragment of
+        // one 16-key step; V rows are keys, so ldmatrix.trans gives its B fragments, two 8-wide d tiles per x4.
+#pragma unroll
+        for (int j = 0; j < k_bk / 16; ++j) {
+            const uint32_t a[4] = {pack_bf16(s[2 * j][0], s[2 * j][1]), pack_bf16(s[2 * j][2], s[2 * j][3]),
+                                   pack_bf16(s[2 * j + 1][0], s[2 * j + 1][1]),
+                                   pack_bf16(s[2 * j + 1][2], s[2 * j + 1][3])};
+#pragma unroll
+            for (int dt = 0; dt < D / 16; ++dt) {
+                uint32_t b[4];
+                ldmatrix_x4_trans(b, vb + (j * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * L::ld + dt * 16 + 8 * (lane / 16));
+                mma_bf16(o[2 * dt], a, b[0], b[1]);
+                mma_bf16(o[2 * dt + 1], a, b[2], b[3]);
+            }
+        }
     }
-    // Softmax bookkeeping: lane pair (2r, 2r+1) owns query row r of this warp, 32 key columns each.
-    const int row = lane / 2, half = lane % 2;
-    const int64_t qt = q0 + warp * 16 + row;  // query index in the call
-    const bool row_valid = qt < p.n;
-    const int64_t qpos = p.pos0 + qt;
 
-    for (int64_t k0 = 0; k0 < keys; k0 += k_tk) {
-        __syncthreads();               // previous tile fully used (and Q / stats written on the first pass)
-        constexpr int chunks = D / 8;  // 16-byte pieces per row
-        for (int x = threadIdx.x; x < k_tk * chunks; x += k_threads) {
-            const int r = x / chunks, c = (x % chunks) * 8;
-            uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
-            if (k0 + r < keys) {
-                kv = *reinterpret_cast<const uint4*>(K + (k0 + r) * KV + c);
-                vv = *reinterpret_cast<const uint4*>(V + (k0 + r) * KV + c);
-            }
-            *reinterpret_cast<uint4*>(Ks + r * L::ldq + c) = kv;
-            *reinterpret_cast<uint4*>(Vs + r * L::ldq + c) = vv;
-        }
-        __syncthreads();
-
-        // S (16 × 64) = Q_w · Kᵀ
-        for (int nt = 0; nt < k_tk / 16; ++nt) {
-            wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-            wmma::fill_fragment(acc, 0.0f);
-            for (int kk = 0; kk < D / 16; ++kk) {
-                wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a;
-                wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> b;
-                wmma::load_matrix_sync(a, Qs + (warp * 16) * L::ldq + kk * 16, L::ldq);
-                wmma::load_matrix_sync(b, Ks + (nt * 16) * L::ldq + kk * 16, L::ldq);
-                wmma::mma_sync(acc, a, b, acc);
-            }
-            wmma::store_matrix_sync(Sw + nt * 16, acc, L::lds, wmma::mem_row_major);
-        }
-        __syncwarp();
-
-        // online softmax of this tile's 64 columns for row `row`, 32 per lane
-        float mx = -INFINITY;
-        for (int c = half * 32; c < half * 32 + 32; ++c)
-            if (row_valid && k0 + c <= qpos) mx = fmaxf(mx, Sw[row * L::lds + c]);
-        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-        const float old_max = run_max[warp * 16 + row];
-        const float new_max = fmaxf(old_max, mx);
-        const bool any = new_max != -INFINITY;
-        float sum = 0;
-        for (int c = half * 32; c < half * 32 + 32; ++c) {
-            const bool ok = any && row_valid && k0 + c <= qpos;
-            const bf16 pb = __float2bfloat16(ok ? expf(Sw[row * L::lds + c] - new_max) : 0.0f);
-            Pw[row * L::ldp + c] = pb;
-            sum += __bfloat162float(pb);  // normalise by what P·V actually multiplies
-        }
-        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-        const float alpha = any ? expf(old_max - new_max) : 1.0f;  // 0 on the first tile that has a key
-        __syncwarp();
-        if (half == 0) {
-            run_max[warp * 16 + row] = new_max;
-            run_sum[warp * 16 + row] = run_sum[warp * 16 + row] * alpha + sum;
-            rescale[warp * 16 + row] = alpha;
-        }
-        __syncwarp();
-        for (int x = lane; x < 16 * D; x += 32) Ow[(x / D) * L::ldo + x % D] *= rescale[warp * 16 + x / D];
-        __syncwarp();
-
-        // O_w (16 × D) += P_w (16 × 64) · V (64 × D)
-        for (int dt = 0; dt < D / 16; ++dt) {
-            wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-            wmma::load_matrix_sync(acc, Ow + dt * 16, L::ldo, wmma::mem_row_major);
-            for (int kk = 0; kk < k_tk / 16; ++kk) {
-                wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> a;
-                wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> b;
-                wmma::load_matrix_sync(a, Pw + kk * 16, L::ldp);
-                wmma::load_matrix_sync(b, Vs + (kk * 16) * L::ldq + dt * 16, L::ldq);
-                wmma::mma_sync(acc, a, b, acc);
-            }
-            wmma::store_matrix_sync(Ow + dt * 16, acc, L::ldo, wmma::mem_row_major);
-        }
-        __syncwarp();
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 1);
+        l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 2);
     }
-    __syncwarp();
-    for (int x = lane; x < 16 * D; x += 32) {
-        const int r = x / D, c = x % D;
-        const int64_t t = q0 + warp * 16 + r;
-        if (t < p.n) p.o[t * p.n_heads * D + h * D + c] = Ow[r * L::ldo + c] / run_sum[warp * 16 + r];
+    const int64_t row = q0 + warp * 16 + lane / 4;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int64_t t = row + 8 * r;
+        if (t >= p.n) continue;
+        const float inv = 1.0f / l_run[r];
+        float* out = p.o + t * p.n_heads * D + h * D + 2 * (lane % 4);
+#pragma unroll
+        for (int dt = 0; dt < D / 8; ++dt)
+            *reinterpret_cast<float2*>(out + dt * 8) = make_float2(o[dt][2 * r] * inv, o[dt][2 * r + 1] * inv);
     }
 }
 
 template <int D>
 cudaError_t launch_d(const attention_params& p, cudaStream_t s) {
-    const size_t bytes = layout<D>::bytes;
+    const size_t bytes = flash_layout<D>::bytes;
     if (cudaError_t e =
-            cudaFuncSetAttribute(attention_tiled_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes));
+            cudaFuncSetAttribute(attention_flash_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes));
         e != cudaSuccess)
         return e;
-    const dim3 grid(unsigned((p.n + k_tq - 1) / k_tq), unsigned(p.n_heads));
-    attention_tiled_kernel<D><<<grid, k_threads, bytes, s>>>(p);
+    const int64_t blocks = (p.n + k_bq - 1) / k_bq * p.n_heads;
+    attention_flash_kernel<D><<<unsigned(blocks), k_threads, bytes, s>>>(p);
     return cudaGetLastError();
 }
 
 }  // namespace
 
 bool attention_tiled_supported(const attention_params& p) {
+    // float2 stores need an even row stride; the kernel's fragments need d to be a multiple of 16.
     return !p.kv_f32 && (p.d == 16 || p.d == 32 || p.d == 64 || p.d == 128) && p.n_kv_heads > 0 &&
-           p.n_heads % p.n_kv_heads == 0;
+           p.n_heads % p.n_kv_heads == 0 && (p.n_kv_heads * p.d) % 8 == 0 &&
+           reinterpret_cast<uintptr_t>(p.o) % 8 == 0 && reinterpret_cast<uintptr_t>(p.k_cache) % 16 == 0 &&
+           reinterpret_cast<uintptr_t>(p.v_cache) % 16 == 0;
 }
 
 cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s) {

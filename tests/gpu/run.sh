@@ -10,8 +10,10 @@
 #                                     tests/gpu/run.sh pack [BUILD_DIR] after building the targets in BUILD_DIR
 #                                     (default build-cuda, configured with -DM1_ENABLE_CUDA=ON -DM1_BUILD_APP=OFF).
 #   tests/gpu/run.sh build [BUILD_DIR] configure (-DM1_BUILD_APP=OFF -DM1_BUILD_UI=OFF -DM1_ENABLE_CUDA=ON), build
-#                                     the engine, m1, the GPU tests and the benchmark, run `ctest -L gpu`; needs the
-#                                     development packages above (a CUDA machine of your own).
+#                                     the engine, m1, the GPU tests and the benchmark on the GPU machine itself, run
+#                                     `ctest -L gpu`; the development files come from the packages above where they
+#                                     are installed, else from .deps/gpu/build, which `pack` fills (headers, CMake
+#                                     and pkg-config files, pkgconf; the libraries are those in .deps/gpu/lib).
 #
 # Environment: OUT (optional) receives the logs (one per test) and summary.txt.
 set -uo pipefail
@@ -34,12 +36,28 @@ pack)
     rm -rf "$dir" && mkdir -p "$dir/bin" "$dir/lib"
     for t in "${tests[@]}"; do cp "$build/tests/gpu/$t" "$dir/bin/"; done
     cp "$build/app/m1" "$dir/bin/"
-    [ -x "$build/tests/gpu/bench_gpu" ] && cp "$build/tests/gpu/bench_gpu" "$dir/bin/"
+    for b in bench_gpu bench_attention; do [ -x "$build/tests/gpu/$b" ] && cp "$build/tests/gpu/$b" "$dir/bin/"; done
     # Every shared library the executables load that is neither glibc's, the compiler runtime's nor CUDA's.
     for f in "$dir"/bin/*; do ldd "$f"; done | awk '/=> \// {print $3}' | sort -u |
         grep -Ev '/lib(c|m|dl|rt|pthread|stdc\+\+|gcc_s)\.so|/libcu(da|dart|blas|blasLt)\.so' |
         while read -r lib; do cp -L "$lib" "$dir/lib/"; done
     strip "$dir"/bin/*
+    # What `run.sh build` needs on a machine without the development packages: headers, nlohmann_json's CMake
+    # package, a pkg-config file for PCRE2 and pkgconf itself (the libraries are the ones in $dir/lib).
+    mkdir -p "$dir/build/include" "$dir/build/share/cmake" "$dir/build/lib/pkgconfig" "$dir/build/bin"
+    cp -r /usr/include/nlohmann /usr/include/pcre2.h "$dir/build/include/"
+    cp /usr/include/x86_64-linux-gnu/openblas-pthread/{cblas.h,openblas_config.h} "$dir/build/include/"
+    cp -r /usr/share/cmake/nlohmann_json "$dir/build/share/cmake/"
+    cp -L /usr/bin/pkgconf "$dir/build/bin/" && cp -L /lib/x86_64-linux-gnu/libpkgconf.so.3 "$dir/build/lib/"
+    cat > "$dir/build/lib/pkgconfig/libpcre2-8.pc" <<'PC'
+libdir=${pcfiledir}/../../../lib
+includedir=${pcfiledir}/../../include
+Name: libpcre2-8
+Description: PCRE2 (8-bit code units), carried for tests/gpu/run.sh build
+Version: 10.42
+Libs: -L${libdir} -lpcre2-8
+Cflags: -I${includedir}
+PC
     grep -qx '/.deps/' .git/info/exclude || echo '/.deps/' >> .git/info/exclude
     du -sh "$dir"
     ls "$dir/bin" "$dir/lib"
@@ -70,8 +88,17 @@ prebuilt)
     ;;
 build)
     build=${2:-build-gpu}
+    dep=$root/.deps/gpu
+    if [ -d "$dep/build" ]; then  # the development files carried by `run.sh pack` (the GPU machine has none)
+        ln -sf libopenblas.so.0 "$dep/lib/libopenblas.so" && ln -sf libpcre2-8.so.0 "$dep/lib/libpcre2-8.so"
+        command -v pkg-config > /dev/null || { ln -sf pkgconf "$dep/build/bin/pkg-config"; export PATH=$dep/build/bin:$PATH; }
+        export CMAKE_PREFIX_PATH=$dep/build:$dep${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}
+        export PKG_CONFIG_PATH=$dep/build/lib/pkgconfig CPATH=$dep/build/include
+        export LD_LIBRARY_PATH=$dep/lib:$dep/build/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+        export M1_SOURCE_DIR=$root
+    fi
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DM1_BUILD_APP=OFF -DM1_BUILD_UI=OFF \
-        -DM1_ENABLE_CUDA=ON ${CMAKE_PREFIX_PATH:+-DCMAKE_PREFIX_PATH=$CMAKE_PREFIX_PATH} > "$out/configure.log" 2>&1 ||
+        -DM1_ENABLE_CUDA=ON > "$out/configure.log" 2>&1 ||
         { tail -30 "$out/configure.log"; exit 1; }
     cmake --build "$build" -j"$(nproc)" > "$out/build.log" 2>&1 || { grep -E 'error' "$out/build.log" | head -30; exit 1; }
     ctest --test-dir "$build" -L gpu --output-on-failure 2>&1 | tee "$out/ctest.log"

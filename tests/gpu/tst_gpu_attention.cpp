@@ -169,6 +169,8 @@ int main() {
         run_shape(s, r, {"full rotary 16/16, 4 heads, kv 2", 4, 2, 16, 16, 1e7, {1, 1, 600}});
         run_shape(s, r, {"M1 widths, fp32 cache", 64, 8, 128, 64, 1e7, {200, 1, 1}, true});
         run_shape(s, r, {"M1 widths, bf16 cache, simple kernel", 64, 8, 128, 64, 1e7, {150, 20, 1}, false, true});
+        // many key tiles (the double-buffered loads), 8 query heads on one KV head, a partial last query block
+        run_shape(s, r, {"d=128, 8 heads, kv 1, long", 8, 1, 128, 64, 1e7, {1100, 250, 1}});
         run_shape(s, r, {"d=32, 6 heads, kv 2", 6, 2, 32, 16, 1e7, {100, 37, 1, 64}});
         run_shape(s, r, {"d=64, 8 heads, kv 4", 8, 4, 64, 32, 1e6, {130, 16, 200}});
         run_shape(s, r, {"partial rotary 8/16, fp32 cache", 8, 2, 16, 8, 1e4, {97, 1, 130, 1}, true});
