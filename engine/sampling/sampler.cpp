@@ -87,7 +87,12 @@ C nucleus_boundary(std::vector<C>& pool, double above, double target) {
 }  // namespace
 
 int32_t sampler::sample(std::span<const float> logits) {
-    if (m_params.temperature <= 0.0f || m_params.top_k == 1) return argmax(logits);
+    if (is_greedy()) return argmax(logits);
+    return sample_with(logits, m_rng.uniform());
+}
+
+int32_t sampler::sample_with(std::span<const float> logits, double draw) {
+    if (is_greedy()) return argmax(logits);
     const size_t n = std::min(logits.size(), static_cast<size_t>(m_valid_vocab));
     const float inv_t = 1.0f / m_params.temperature;
 
@@ -174,7 +179,7 @@ int32_t sampler::sample(std::span<const float> logits) {
     } else {
         kept_total = total;
     }
-    const double u = m_rng.uniform() * kept_total;
+    const double u = draw * kept_total;
     double acc = 0.0;
     int32_t last = best_id;
     for (const candidate& c : m_candidates) {

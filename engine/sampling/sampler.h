@@ -49,7 +49,16 @@ public:
     bool is_banned(int32_t id) const;
 
     // One token from logits (V) of one position. Returns -1 only when no id is allowed (all forbidden, -inf or NaN).
+    // Unless greedy, takes exactly one number from the generator (also when the row turns out to allow nothing or
+    // holds +inf), so that a sampler working elsewhere (the GPU's, cuda_sampling.cuh) can be handed the same draw.
     int32_t sample(std::span<const float> logits);
+
+    // sample() given its uniform draw u in [0, 1) instead of taking it from the generator (which it leaves alone).
+    int32_t sample_with(std::span<const float> logits, double u);
+    // True when sample() is argmax and takes no random number (temperature <= 0 or top_k == 1).
+    bool is_greedy() const { return m_params.temperature <= 0.0f || m_params.top_k == 1; }
+    // The next uniform draw in [0, 1) that sample() would take (advances the generator).
+    double next_uniform() { return m_rng.uniform(); }
 
     // Greedy choice under the same restrictions (the first of equal maxima); -1 when no id is allowed.
     int32_t argmax(std::span<const float> logits) const;

@@ -23,7 +23,7 @@ mode=${1:-prebuilt}
 out=${OUT:-$root/build-gpu-logs}
 mkdir -p "$out"
 tests=(tst_gpu_memory_plan tst_gpu_ops tst_gpu_lightning tst_gpu_attention tst_gpu_moe tst_gpu_backend
-       tst_gpu_random_weights)
+       tst_gpu_random_weights tst_gpu_sampling)
 
 summary() {  # name status seconds
     printf '| %-22s | %-7s | %7s s |\n' "$1" "$2" "$3" | tee -a "$out/summary.txt"
