@@ -30,6 +30,7 @@ int run_logits(const std::vector<std::string>& args);
 int run_chat_format(const std::vector<std::string>& args);
 int run_make_model(const std::vector<std::string>& args);
 int run_inspect(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
 
 #ifdef M1_WITH_APP
 // Commands that need the application core and the ingest readers.

@@ -21,6 +21,8 @@ const command k_commands[] = {
     {"inspect", "Print a model's parameter counts and the memory it needs per GPU count.", m1::cli::run_inspect},
     {"tokenize", "Print the token ids of a text (a tokenizer.json; special tokens recognised, nothing added).",
      m1::cli::run_tokenize},
+    {"bench", "Measure prefill, decode and kernels on a CUDA GPU against the hardware floor (random weights).",
+     m1::cli::run_bench},
 #ifdef M1_WITH_APP
     {"ask", "Ask questions about PDFs, contracts, text files and repositories; stream reasoning, answer, citations.",
      m1::cli::run_ask},
