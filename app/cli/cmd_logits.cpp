@@ -3,6 +3,7 @@
 #include "engine/cpu/cpu_backend.h"
 #ifdef M1_WITH_CUDA_BACKEND
 #include "engine/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_tp_backend.h"
 #endif
 #include "engine/model/checkpoint.h"
 #include "engine/model/session.h"
@@ -52,7 +53,9 @@ int run_logits(const std::vector<std::string>& args) {
     p.option("--model", "DIR", "Checkpoint directory (config.json, safetensors shards and their index).");
     p.option("--ids", "FILE", "Token ids, whitespace-separated.");
     p.option("--out", "FILE", "Where to write the logits.");
-    p.option("--backend", "NAME", "cpu (default) or cuda.");
+    p.option("--backend", "NAME",
+             "cpu (default), cuda, or cuda-tpN (tensor parallel over N GPUs with NCCL; cuda-tpN-emulated: N ranks on "
+             "one GPU).");
     p.option("--prefill-chunk", "N", "Prefill in chunks of N tokens (default: the whole prompt at once).");
     p.option("--decode-from", "K",
              "Prefill the first K tokens, then feed the rest one at a time through the decode path.");
@@ -73,8 +76,13 @@ int run_logits(const std::vector<std::string>& args) {
             return 2;
         }
     const std::string backend_name = p.value_or("--backend", "cpu");
-    if (backend_name != "cpu" && backend_name != "cuda") {
-        std::fprintf(stderr, "m1: --backend expects cpu or cuda, got '%s'\n", backend_name.c_str());
+    int tp_size = 0;  // cuda-tpN[-emulated]
+#ifdef M1_WITH_CUDA_BACKEND
+    bool tp_emulated = false;
+    tp_size = cuda::parse_tp_backend_name(backend_name, tp_emulated);
+#endif
+    if (backend_name != "cpu" && backend_name != "cuda" && tp_size < 1) {
+        std::fprintf(stderr, "m1: --backend expects cpu, cuda or cuda-tpN, got '%s'\n", backend_name.c_str());
         return 2;
     }
     if (p.has("--prefill-chunk") && chunk <= 0) {
@@ -96,7 +104,12 @@ int run_logits(const std::vector<std::string>& args) {
         {
             std::unique_ptr<checkpoint> ck = checkpoint::open(*p.value("--model"));
 #ifdef M1_WITH_CUDA_BACKEND
-            if (backend_name == "cuda")
+            if (tp_size > 0) {
+                cuda::cuda_tp_options o;
+                o.tp_size = tp_size;
+                o.mode = tp_emulated ? cuda::tp_mode::emulated : cuda::tp_mode::nccl;
+                be = std::make_unique<cuda::cuda_tp_backend>(*ck, o);
+            } else if (backend_name == "cuda")
                 be = std::make_unique<cuda::cuda_backend>(*ck);
             else
 #endif

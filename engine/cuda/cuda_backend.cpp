@@ -5,6 +5,8 @@
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/cuda/cuda_ops.cuh"
 #include "engine/cuda/cuda_random.cuh"
+#include "engine/cuda/cuda_tp_collective.h"
+#include "engine/cuda/cuda_tp_ops.cuh"
 #include "engine/model/forward.h"
 
 #include <algorithm>
@@ -31,19 +33,30 @@ struct cuda_backend::layer {
 struct cuda_backend::workspace {
     device_buffer<int32_t> ids;
     device_buffer<float> x, h, b, g, m, proj, o, gate, scratch, logits;
+    device_buffer<float> ss;  // (n) tensor parallelism: sums of squares of the lightning output rows
     device_buffer<bf16> cvt;  // bf16 GEMM inputs (hi, lo)
     moe_workspace moe;
 };
 
 namespace {
 
-void upload_f32(device_buffer<float>& dst, const checkpoint& ck, const std::string& name) {
-    dst.upload(to_float(ck.tensor(name)));
+// A checkpoint tensor as floats, cut to the rank's part when it is not the whole tensor.
+std::vector<float> read_part(const checkpoint& ck, const std::string& name, const tensor_part& part) {
+    const tensor_view t = ck.tensor(name);
+    std::vector<float> v = to_float(t);
+    const int64_t rows = t.shape.empty() ? 1 : t.shape[0], cols = rows ? int64_t(v.size()) / rows : 0;
+    if (part.whole() || part_count(rows, cols, part) == int64_t(v.size())) return v;  // TP 1: no copy
+    return host_part(v, rows, cols, part);
 }
 
-// Uploads a tensor as bf16 into dst at element offset (dst already reserved).
-void upload_into(device_buffer<bf16>& dst, size_t offset, const checkpoint& ck, const std::string& name) {
-    const std::vector<float> v = to_float(ck.tensor(name));
+void upload_f32(device_buffer<float>& dst, const checkpoint& ck, const std::string& name, const tensor_part& part) {
+    dst.upload(read_part(ck, name, part));
+}
+
+// Uploads a tensor (or its part) as bf16 into dst at element offset (dst already reserved).
+void upload_into(device_buffer<bf16>& dst, size_t offset, const checkpoint& ck, const std::string& name,
+                 const tensor_part& part) {
+    const std::vector<float> v = read_part(ck, name, part);
     upload_bf16(dst, v.data(), v.size(), offset);
 }
 
@@ -52,8 +65,11 @@ void upload_into(device_buffer<bf16>& dst, size_t offset, const checkpoint& ck, 
 cuda_backend::cuda_backend(const checkpoint& ck, cuda_options options) : m_config(ck.config()), m_options(options) {
     setup(ck.dir());
     ck.validate();  // every tensor present with the config's shape (after the plan: config-only dirs are refused by it)
-    load([&](device_buffer<bf16>& dst, size_t offset, const std::string& name) { upload_into(dst, offset, ck, name); },
-         [&](device_buffer<float>& dst, const std::string& name) { upload_f32(dst, ck, name); });
+    load([&](device_buffer<bf16>& dst, size_t offset, const std::string& name,
+             const tensor_part& part) { upload_into(dst, offset, ck, name, part); },
+         [&](device_buffer<float>& dst, const std::string& name, const tensor_part& part) {
+             upload_f32(dst, ck, name, part);
+         });
 }
 
 cuda_backend::cuda_backend(const model_config& c, uint64_t seed, cuda_options options)
@@ -68,17 +84,17 @@ cuda_backend::cuda_backend(const model_config& c, uint64_t seed, cuda_options op
         return it->second;
     };
     cudaStream_t s = m_stream->get();
+    device_buffer<bf16> scratch16;  // whole tensors of which this rank keeps a part
+    device_buffer<float> scratch32;
     load(
-        [&](device_buffer<bf16>& dst, size_t offset, const std::string& name) {
-            random_params p = random_params_for(spec(name), seed);
-            p.out16 = dst.data() + offset;
-            check(launch_random(p, s), "random weights kernel");
+        [&](device_buffer<bf16>& dst, size_t offset, const std::string& name, const tensor_part& part) {
+            random_part(spec(name), seed, part, dst.data() + offset, nullptr, scratch16, scratch32, s);
         },
-        [&](device_buffer<float>& dst, const std::string& name) {
-            random_params p = random_params_for(spec(name), seed);
-            dst.reserve(size_t(p.count));
-            p.out32 = dst.data();
-            check(launch_random(p, s), "random weights kernel");
+        [&](device_buffer<float>& dst, const std::string& name, const tensor_part& part) {
+            const tensor_spec& t = spec(name);
+            const int64_t rows = t.shape.empty() ? 1 : t.shape[0];
+            dst.reserve(size_t(part_count(rows, rows ? t.numel() / rows : 0, part)));
+            random_part(t, seed, part, nullptr, dst.data(), scratch16, scratch32, s);
         });
     m_stream->sync();
 }
@@ -88,8 +104,13 @@ void cuda_backend::setup(const std::string& origin) {
     const int64_t block = std::max<int64_t>(1, c.lightning_block);
     m_options.max_chunk = std::max<int64_t>(block, m_options.max_chunk / block * block);
     if (m_options.context <= 0) m_options.context = std::min<int64_t>(c.max_position_embeddings, 131072);
+    if (m_options.tp_size > 1 && !m_options.collective)
+        throw std::invalid_argument(origin + ": tensor parallelism needs a collective (cuda_tp_backend.h)");
+    m_tp = tp::make_tp_plan(c, m_options.tp_size);  // throws tp_error when the model does not split that way
+    m_slice = m_tp.ranks.at(size_t(m_options.tp_rank));
+    m_local = m_tp.rank_config(c);
     check(cudaSetDevice(m_options.device), "cudaSetDevice");
-    m_plan = plan_memory(c, m_options.context, m_options.max_chunk,
+    m_plan = plan_memory(m_local, m_options.context, m_options.max_chunk,
                          m_options.precision == cuda_precision::reference ? 4 : 2);
     size_t free_bytes = 0, total_bytes = 0;
     check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
@@ -100,45 +121,53 @@ void cuda_backend::setup(const std::string& origin) {
 }
 
 void cuda_backend::load(const put16_fn& put16, const put32_fn& put32) {
-    const model_config& c = m_config;
+    const model_config& c = m_local;  // the rank's sizes; tensor names and slopes are the whole model's
     const int64_t block = std::max<int64_t>(1, c.lightning_block);
     const int64_t H = c.hidden_size, D = c.attn_dim(), KV = c.kv_dim(), E = c.num_experts, I = c.intermediate_size;
+    const int64_t d = c.head_dim;
+    const tp::rank_slice& r = m_slice;  // at tp_size 1 every range below is the whole dimension
+    const tensor_part all{}, vocab{r.vocab, {}}, qkv_rows{r.qkv_rows(d), {}}, head_rows{r.attn_rows(d), {}};
+    const tensor_part head_cols{{}, r.attn_rows(d)}, kv_rows{r.kv_rows(d), {}};
+    const tensor_part inter_rows{r.intermediate, {}}, inter_cols{{}, r.intermediate};
     m_embed.reserve(size_t(c.vocab_size * H));
-    put16(m_embed, 0, tn::embed_tokens);
-    put32(m_lm_head, c.tie_word_embeddings ? tn::embed_tokens : tn::lm_head);
-    put32(m_final_norm, tn::final_norm);
+    put16(m_embed, 0, tn::embed_tokens, vocab);
+    put32(m_lm_head, c.tie_word_embeddings ? tn::embed_tokens : tn::lm_head, vocab);
+    put32(m_final_norm, tn::final_norm, all);
     m_inv_freq.upload(rope_inv_freq(c));
 
     m_layers.resize(size_t(c.num_layers));
     for (int64_t l = 0; l < c.num_layers; ++l) {
         layer& w = m_layers[size_t(l)];
         w.kind = c.kind(l);
-        put32(w.input_norm, tn::layer(l, "input_layernorm.weight"));
-        put32(w.post_norm, tn::layer(l, "post_attention_layernorm.weight"));
+        put32(w.input_norm, tn::layer(l, "input_layernorm.weight"), all);
+        put32(w.post_norm, tn::layer(l, "post_attention_layernorm.weight"), all);
         if (w.kind == layer_kind::lightning) {
             w.proj.reserve(size_t(3 * D * H));
-            put16(w.proj, 0, tn::layer(l, "self_attn.qkv_proj.weight"));
+            put16(w.proj, 0, tn::layer(l, "self_attn.qkv_proj.weight"), qkv_rows);  // whole heads: per-head interleave
             w.gate.reserve(size_t(D * H));
-            put16(w.gate, 0, tn::layer(l, "self_attn.output_gate.weight"));
-            put32(w.out_norm, tn::layer(l, "self_attn.norm.weight"));
+            put16(w.gate, 0, tn::layer(l, "self_attn.output_gate.weight"), head_rows);
+            put32(w.out_norm, tn::layer(l, "self_attn.norm.weight"), head_rows);
             w.out.reserve(size_t(H * D));
-            put16(w.out, 0, tn::layer(l, "self_attn.out_proj.weight"));
-            w.pw.upload(lightning_decay_table(lightning_slopes(c, l), block));
+            put16(w.out, 0, tn::layer(l, "self_attn.out_proj.weight"), head_cols);
+            // The slopes of this rank's GLOBAL heads.
+            const std::vector<float> slopes = lightning_slopes(m_config, l);
+            w.pw.upload(lightning_decay_table(
+                std::vector<float>(slopes.begin() + r.q_heads.begin, slopes.begin() + r.q_heads.end), block));
         } else {
             w.proj.reserve(size_t((D + 2 * KV) * H));
-            put16(w.proj, 0, tn::layer(l, "self_attn.q_proj.weight"));
-            put16(w.proj, size_t(D * H), tn::layer(l, "self_attn.k_proj.weight"));
-            put16(w.proj, size_t((D + KV) * H), tn::layer(l, "self_attn.v_proj.weight"));
+            put16(w.proj, 0, tn::layer(l, "self_attn.q_proj.weight"), head_rows);
+            put16(w.proj, size_t(D * H), tn::layer(l, "self_attn.k_proj.weight"), kv_rows);
+            put16(w.proj, size_t((D + KV) * H), tn::layer(l, "self_attn.v_proj.weight"), kv_rows);
             w.out.reserve(size_t(H * D));
-            put16(w.out, 0, tn::layer(l, "self_attn.o_proj.weight"));
+            put16(w.out, 0, tn::layer(l, "self_attn.o_proj.weight"), head_cols);
         }
-        put32(w.router, tn::layer(l, "block_sparse_moe.gate.weight"));
+        put32(w.router, tn::layer(l, "block_sparse_moe.gate.weight"), all);
         w.w13.reserve(size_t(E * 2 * I * H));
         w.w2.reserve(size_t(E * H * I));
         for (int64_t e = 0; e < E; ++e) {
-            put16(w.w13, size_t(e * 2 * I * H), tn::expert(l, e, "w1"));
-            put16(w.w13, size_t(e * 2 * I * H + I * H), tn::expert(l, e, "w3"));
-            put16(w.w2, size_t(e * H * I), tn::expert(l, e, "w2"));
+            put16(w.w13, size_t(e * 2 * I * H), tn::expert(l, e, "w1"), inter_rows);
+            put16(w.w13, size_t(e * 2 * I * H + I * H), tn::expert(l, e, "w3"), inter_rows);
+            put16(w.w2, size_t(e * H * I), tn::expert(l, e, "w2"), inter_cols);
         }
     }
 }
@@ -146,9 +175,11 @@ void cuda_backend::load(const put16_fn& put16, const put32_fn& put32) {
 cuda_backend::~cuda_backend() = default;
 
 std::unique_ptr<backend_state> cuda_backend::new_state() const {
-    const model_config& c = m_config;
+    const model_config& c = m_local;  // this rank's heads and kv heads
+    check(cudaSetDevice(m_options.device), "cudaSetDevice");  // the caller's thread may have another GPU current
     auto s = std::make_unique<cuda_state>();
     s->owner = this;
+    s->device = m_options.device;
     s->kv_width = c.kv_dim();
     s->kv_elem = m_options.precision == cuda_precision::reference ? 4 : 2;
     s->lightning.resize(size_t(c.num_layers));
@@ -165,8 +196,10 @@ std::unique_ptr<backend_state> cuda_backend::new_state() const {
 }
 
 std::unique_ptr<backend_state> cuda_state::clone() const {
+    check(cudaSetDevice(device), "cudaSetDevice");
     auto s = std::make_unique<cuda_state>();
     s->owner = owner;
+    s->device = device;
     s->pos = pos;
     s->kv_width = kv_width;
     s->kv_elem = kv_elem;
@@ -238,7 +271,7 @@ void cuda_backend::forward(backend_state& state_base, std::span<const int32_t> i
         const int64_t m = std::min(m_options.max_chunk, n - done);
         const bool last = done + m == n;
         if (rows == logits_rows::all)
-            forward_chunk(*st, ids.data() + done, m, true, 0, logits + done * V);
+            forward_chunk(*st, ids.data() + done, m, true, 0, logits + done * m_local.vocab_size);
         else if (rows == logits_rows::last && last)
             forward_chunk(*st, ids.data() + done, m, true, m - 1, logits);
         else
@@ -268,7 +301,10 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
     ws.scratch.reserve(size_t(lightning_scratch_floats(n, nh, d, block)));
 
     check(cudaMemcpyAsync(ws.ids.data(), ids, size_t(n) * 4, cudaMemcpyHostToDevice, s), "upload ids");
-    check(launch_embed({ws.ids.data(), m_embed.data(), n, H, ws.x.data()}, s), "embedding kernel");
+    if (tensor_parallel())
+        tp_embed(n);
+    else
+        check(launch_embed({ws.ids.data(), m_embed.data(), n, H, ws.x.data()}, s), "embedding kernel");
 
     for (int64_t l = 0; l < c.num_layers; ++l) {
         const layer& w = m_layers[size_t(l)];
@@ -314,7 +350,10 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             on.dim = D;
             on.eps = float(c.lightning_norm_eps);
             on.y = ws.o.data();
-            check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
+            if (tensor_parallel())
+                tp_out_norm(w.out_norm.data(), n, D);
+            else
+                check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
             linear_act(blas, s, ws.h.data(), n, H, w.gate.data(), D, ws.gate.data(), cvt, split);
             check(launch_gate(ws.o.data(), ws.gate.data(), ws.o.data(), n * D, s), "output gate kernel");
         } else {
@@ -353,6 +392,7 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             check(launch_attention(ap, s), "attention kernel");
         }
         linear_act(blas, s, ws.o.data(), n, D, w.out.data(), H, ws.b.data(), cvt, split);
+        all_reduce(ws.b.data(), n * H);  // row-parallel out_proj / o_proj: partial sums over the ranks' heads
 
         rmsnorm_params post{};
         post.res = ws.h.data();
@@ -369,6 +409,7 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         moe_weights mw{w.router.data(), w.w13.data(),        w.w2.data(),        H,
                        c.num_experts,   c.experts_per_token, c.intermediate_size};
         moe_forward(blas, s, mw, ws.g.data(), n, ws.m.data(), ws.moe, split);
+        all_reduce(ws.m.data(), n * H);  // w2 columns split: partial sums over the ranks' intermediate rows
     }
     st.pos += n;
 
@@ -391,6 +432,33 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
               "download logits");
     }
     m_stream->sync();
+}
+
+void cuda_backend::all_reduce(float* x, int64_t count) {
+    if (tensor_parallel()) m_options.collective->all_reduce_sum(m_options.tp_rank, x, count, m_stream->get());
+}
+
+void cuda_backend::tp_embed(int64_t n) {
+    workspace& ws = *m_ws;
+    const int64_t H = m_local.hidden_size;
+    check(launch_embed_part(ws.ids.data(), m_embed.data(), n, H, m_slice.vocab.begin, m_slice.vocab.end,
+                            ws.x.data(), m_stream->get()),
+          "vocabulary-parallel embedding kernel");
+    all_reduce(ws.x.data(), n * H);
+}
+
+// The RMSNorm of the lightning output spans all nh·d dims: each rank sums the squares of its (n, dim) slice, the
+// sums are all-reduced, and each rank normalises its slice with the mean over the whole row (the divisor is the
+// whole model's attn_dim).
+void cuda_backend::tp_out_norm(const float* w, int64_t n, int64_t dim) {
+    workspace& ws = *m_ws;
+    cudaStream_t s = m_stream->get();
+    ws.ss.reserve(size_t(n));
+    check(launch_sum_squares(ws.o.data(), n, dim, ws.ss.data(), s), "lightning output sum-of-squares kernel");
+    all_reduce(ws.ss.data(), n);
+    check(launch_apply_norm(ws.o.data(), ws.ss.data(), w, n, dim, m_config.attn_dim(),
+                            float(m_config.lightning_norm_eps), ws.o.data(), s),
+          "lightning output norm kernel");
 }
 
 }  // namespace m1::cuda

@@ -24,6 +24,7 @@
 
 #include "engine/cuda/cuda_memory_plan.h"
 #include "engine/cuda/cuda_moe.cuh"
+#include "engine/cuda/cuda_tp_slice.h"
 #include "engine/cuda/cuda_util.h"
 #include "engine/model/backend.h"
 #include "engine/model/checkpoint.h"
@@ -36,6 +37,8 @@
 
 namespace m1::cuda {
 
+class tp_collective;  // cuda_tp_collective.h
+
 enum class cuda_precision { reference, fast };
 
 struct cuda_options {
@@ -43,6 +46,12 @@ struct cuda_options {
     cuda_precision precision = cuda_precision::reference;
     int64_t context = 0;       // tokens the memory plan reserves KV cache for (0: min(max_position_embeddings, 128K))
     int64_t max_chunk = 4096;  // tokens per internal prefill chunk (rounded down to a multiple of the lightning block)
+    // Tensor parallelism (cuda_tp_backend.h runs the ranks): this backend is rank tp_rank of tp_size, holds only its
+    // slice of the weights (engine/tp/tp_plan.h), keeps only its heads' states and KV cache, and sums partial results
+    // through `collective` (not owned; required when tp_size > 1). Its forward() then writes the rank's
+    // (rows, vocab_size / tp_size) slice of the logits.
+    int tp_rank = 0, tp_size = 1;
+    tp_collective* collective = nullptr;
 };
 
 class cuda_state final : public backend_state {
@@ -56,6 +65,7 @@ public:
         int64_t capacity = 0;
     };
     const void* owner = nullptr;
+    int device = 0;  // the GPU its buffers live on (allocations follow the calling thread's current device)
     int64_t pos = 0;
     int64_t kv_width = 0;                         // KV elements per cached token
     int64_t kv_elem = 2;                          // 2 (bf16) or 4 (fp32)
@@ -79,19 +89,30 @@ public:
     void forward(backend_state& state, std::span<const int32_t> ids, logits_rows rows, float* logits) override;
 
     const memory_plan& plan() const { return m_plan; }
+    // The sizes this rank computes with (heads, kv heads, intermediate, vocabulary); config() at tp_size 1.
+    const model_config& rank_config() const { return m_local; }
+    bool tensor_parallel() const { return m_options.tp_size > 1; }
 
 private:
     struct layer;
     struct workspace;
-    using put16_fn = std::function<void(device_buffer<bf16>&, size_t offset, const std::string& name)>;
-    using put32_fn = std::function<void(device_buffer<float>&, const std::string& name)>;
+    // A source of weights: writes the given part of a tensor (the rank's slice; tensor_part{} is all of it).
+    using put16_fn =
+        std::function<void(device_buffer<bf16>&, size_t offset, const std::string& name, const tensor_part&)>;
+    using put32_fn = std::function<void(device_buffer<float>&, const std::string& name, const tensor_part&)>;
     void setup(const std::string& origin);                    // plan (refuses before allocating), stream, cuBLAS
     void load(const put16_fn& put16, const put32_fn& put32);  // every tensor, through the given source
     void forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, bool want_logits, int64_t first_row,
                        float* logits);
     void grow_cache(cuda_state& st, int64_t tokens) const;
+    void all_reduce(float* x, int64_t count);  // the partial sums of the TP ranks; nothing at tp_size 1
+    void tp_embed(int64_t n);                  // vocabulary-parallel embedding of ws.ids into ws.x, all-reduced
+    void tp_out_norm(const float* w, int64_t n, int64_t dim);  // the lightning output RMSNorm over all ranks' dims
 
     model_config m_config;
+    model_config m_local;  // the rank's sizes (tp_plan::rank_config); m_config at tp_size 1
+    tp::tp_plan m_tp;
+    tp::rank_slice m_slice;  // what this rank owns
     cuda_options m_options;
     memory_plan m_plan;
     std::unique_ptr<cuda_stream> m_stream;

@@ -1,5 +1,7 @@
 #include "engine/cuda/cuda_memory_plan.h"
 
+#include "engine/tp/tp_plan.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -21,7 +23,7 @@ std::string memory_plan::describe() const {
            std::to_string(chunk) + " tokens) = " + gb(total());
 }
 
-memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes) {
+memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes, int expert_bytes) {
     memory_plan p;
     p.context = context;
     p.chunk = chunk;
@@ -34,7 +36,8 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, i
     size_t w = V * H * 2 + V * H * 4 + H * 4;                          // embeddings (bf16), LM head (fp32), final norm
     w += n_light * (3 * D * H + D * H + H * D) * 2 + n_light * D * 4;  // qkv, gate, out_proj; out norm
     w += n_soft * ((D + 2 * KV) * H + H * D) * 2;                      // q, k, v stacked; o_proj
-    w += size_t(c.num_layers) * (2 * H * 4 + E * H * 4 + E * 3 * I * H * 2);  // norms, router, experts
+    w += size_t(c.num_layers) * (2 * H * 4 + E * H * 4 + E * 3 * I * H * size_t(expert_bytes));  // norms, router, experts
+    if (expert_bytes < 2) w += size_t(c.num_layers) * E * (2 * I + H) * 4;  // 8-bit experts: fp32 row scales
     p.weights = w;
 
     p.kv_cache = n_soft * size_t(context) * 2 * KV * size_t(kv_bytes);
@@ -52,13 +55,19 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, i
     return p;
 }
 
+memory_plan plan_memory_tp(const model_config& c, int gpus, int64_t context, int64_t chunk, int kv_bytes,
+                           int expert_bytes) {
+    return plan_memory(tp::make_tp_plan(c, gpus).rank_config(c), context, chunk, kv_bytes, expert_bytes);
+}
+
 void check_plan_fits(const memory_plan& plan, size_t device_bytes, const std::string& origin) {
     if (plan.total() <= device_bytes) return;
     std::string msg = origin + ": the model does not fit on this GPU: it needs " + plan.describe() + ", but only " +
                       gb(device_bytes) + " are free. Options: ";
     if (plan.weights > device_bytes)
         msg += "the weights alone are too large for one GPU (the full MiniMax-M1 needs ~912 GB of bf16 weights): use "
-               "a smaller checkpoint (fewer layers or experts), or several GPUs (not supported by this backend yet), "
+               "a smaller checkpoint (fewer layers or experts), or several GPUs (--backend cuda-tpN, tensor parallel; "
+               "m1 inspect gives the memory per GPU), "
                "or the OpenAI-compatible cluster backend";
     else
         msg += "a shorter context (--context, KV cache " + gb(plan.kv_cache) +

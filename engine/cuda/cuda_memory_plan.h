@@ -6,6 +6,20 @@
 //   lightning  lightning layers × heads × head_dim² × 4 bytes (fp32 states), per sequence
 //   workspace  activations of one prefill chunk, the lightning block scratch, the logits of one chunk
 //
+// Several GPUs (tensor parallelism, engine/tp/tp_plan.h, cuda_tp_backend.h): plan_memory_tp() is the plan of ONE GPU,
+// i.e. plan_memory() of the rank's config: 1/TP of the heads, kv heads (or one replicated kv head when TP > kv heads),
+// expert intermediate rows and vocabulary; norms and router replicated; the activations of the residual stream
+// (n, H) whole on every GPU. Full MiniMax-M1 (80 layers, 32 experts × 9216, 200064 vocabulary) per GPU:
+//   TP 8, bf16 experts:  ~114 GB weights per GPU (experts 870 GB / 8 = 109 GB): fits 8 × H200 (139 GB usable)
+//                        with ~20 GB per GPU left for KV cache (5 KB per token per GPU at bf16) and workspace.
+//   TP 4, bf16 experts:  ~228 GB per GPU: does not fit 4 × H200.
+//   TP 4, 8-bit experts (expert_bytes = 1: int8 or fp8 e4m3 weights with one fp32 scale per output row, dequantised
+//                        to bf16 tiles inside the expert GEMM): experts 435 GB / 4 = 109 GB + 1.4 MB of row scales per
+//                        layer, attention, embeddings and LM head ~45 GB / 4 = 11 GB → ~120 GB per GPU, leaving
+//                        ~19 GB per GPU: ~1M tokens of bf16 KV cache (10 softmax layers × 2 × 2 kv heads × 128 ×
+//                        2 B = 10 KB per token per GPU) with a 2K-token prefill chunk. The planner accounts for it;
+//                        the 8-bit expert kernels themselves are not implemented yet.
+//
 // Thread-safety: pure functions.
 #pragma once
 
@@ -33,12 +47,19 @@ struct memory_plan_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes = 2);
+// expert_bytes: 2 (bf16 expert weights, what the backend loads) or 1 (the planned 8-bit expert option: one byte per
+// weight plus one fp32 scale per output row of w1, w3 and w2).
+memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes = 2, int expert_bytes = 2);
+
+// The plan of one GPU of `gpus` tensor-parallel GPUs (see above). Throws tp::tp_error (engine/tp/tp_plan.h) when the
+// model does not split over that many GPUs.
+memory_plan plan_memory_tp(const model_config& c, int gpus, int64_t context, int64_t chunk, int kv_bytes = 2,
+                           int expert_bytes = 2);
 
 // Throws memory_plan_error when plan.total() exceeds device_bytes (the free memory of the GPU). The message says
 // what does not fit, by how much, and the options: a shorter context, a smaller prefill chunk, a smaller model
 // (fewer layers or experts), or more GPUs (the full 456 B MiniMax-M1 needs ~912 GB of bf16 weights, more than any
-// single GPU holds).
+// single GPU holds; see plan_memory_tp).
 void check_plan_fits(const memory_plan& plan, size_t device_bytes, const std::string& origin);
 
 }  // namespace m1::cuda

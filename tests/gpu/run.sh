@@ -23,7 +23,8 @@ mode=${1:-prebuilt}
 out=${OUT:-$root/build-gpu-logs}
 mkdir -p "$out"
 tests=(tst_gpu_memory_plan tst_gpu_ops tst_gpu_lightning tst_gpu_attention tst_gpu_moe tst_gpu_backend
-       tst_gpu_random_weights tst_gpu_sampling)
+       tst_gpu_random_weights tst_gpu_sampling tst_gpu_tp)
+export NCCL_NVLS_ENABLE=0  # NVLink multicast off in every process (shared multi-GPU hosts; tst_gpu_tp --nccl, bench_tp)
 
 summary() {  # name status seconds
     printf '| %-22s | %-7s | %7s s |\n' "$1" "$2" "$3" | tee -a "$out/summary.txt"
@@ -36,7 +37,7 @@ pack)
     rm -rf "$dir" && mkdir -p "$dir/bin" "$dir/lib"
     for t in "${tests[@]}"; do cp "$build/tests/gpu/$t" "$dir/bin/"; done
     cp "$build/app/m1" "$dir/bin/"
-    for b in bench_gpu bench_attention; do [ -x "$build/tests/gpu/$b" ] && cp "$build/tests/gpu/$b" "$dir/bin/"; done
+    for b in bench_gpu bench_attention bench_tp; do [ -x "$build/tests/gpu/$b" ] && cp "$build/tests/gpu/$b" "$dir/bin/"; done
     # Every shared library the executables load that is neither glibc's, the compiler runtime's nor CUDA's.
     for f in "$dir"/bin/*; do ldd "$f"; done | awk '/=> \// {print $3}' | sort -u |
         grep -Ev '/lib(c|m|dl|rt|pthread|stdc\+\+|gcc_s)\.so|/libcu(da|dart|blas|blasLt)\.so' |
@@ -80,6 +81,13 @@ prebuilt)
         summary "$t" "$st" "$secs"
         grep -E 'FAIL|exception' "$out/$t.log" | head -20
     done
+    # TP 2 over NCCL: skipped (77) unless two GPUs are visible.
+    start=$(date +%s.%N)
+    "$root/$dir/bin/tst_gpu_tp" --nccl > "$out/tst_gpu_tp_nccl.log" 2>&1
+    rc=$?
+    secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    case $rc in 0) st=pass ;; 77) st=skipped ;; *) st="FAIL($rc)"; failed=1 ;; esac
+    summary "tst_gpu_tp --nccl" "$st" "$secs"
     if [ -x "$root/$dir/bin/bench_gpu" ]; then
         "$root/$dir/bin/bench_gpu" 2>&1 | tee "$out/bench_gpu.txt"
     fi
