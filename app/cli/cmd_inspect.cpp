@@ -163,6 +163,17 @@ int run_inspect(const std::vector<std::string>& args) {
     std::vector<memory_estimate> plans;
     for (int g : {1, 2, 4, 8})
         if (c.num_heads % g == 0) plans.push_back(estimate_memory(c, f.tensors, g));
+    // The planned 8-bit expert option (engine/cuda/cuda_memory_plan.h): expert weights at one byte each plus one fp32
+    // scale per output row, split over the GPUs like the bf16 experts; what lets the full M1 fit on 4 × H200.
+    uint64_t expert_bytes = 0, expert_8bit_bytes = 0;
+    for (const tensor_spec& t : f.tensors)
+        if (t.name.find(".block_sparse_moe.experts.") != std::string::npos) {
+            expert_bytes += t.bytes();
+            expert_8bit_bytes += uint64_t(t.numel()) + (t.shape.empty() ? 0 : uint64_t(t.shape[0]) * 4);
+        }
+    const auto weights_8bit = [&](const memory_estimate& m) {
+        return m.weight_bytes_per_gpu - expert_bytes / uint64_t(m.gpus) + expert_8bit_bytes / uint64_t(m.gpus);
+    };
     const int64_t long_context = 1000000, mid_context = 131072;
     if (f.index_total_size && *f.index_total_size != counts.bytes)
         f.warnings.push_back("the index's total_size is " + with_commas(*f.index_total_size) + " bytes, the tensors add up to " +
@@ -188,6 +199,7 @@ int run_inspect(const std::vector<std::string>& args) {
         for (const memory_estimate& m : plans)
             j["per_gpu"].push_back({{"gpus", m.gpus},
                                     {"weight_bytes", m.weight_bytes_per_gpu},
+                                    {"weight_bytes_8bit_experts", weights_8bit(m)},
                                     {"kv_bytes_per_token", m.kv_bytes_per_token_per_gpu},
                                     {"state_bytes_per_sequence", m.state_bytes_per_sequence_per_gpu},
                                     {"bytes_at_131072_tokens", m.total_for(mid_context)},
@@ -223,13 +235,15 @@ int run_inspect(const std::vector<std::string>& args) {
                     with_commas(plans[0].kv_bytes_per_token_per_gpu).c_str(),
                     mib_text(plans[0].state_bytes_per_sequence_per_gpu).c_str());
         std::printf("memory per GPU, tensor parallel (weights + KV cache + lightning state of one sequence):\n");
-        std::printf("  %4s  %12s  %14s  %14s  %15s  %13s\n", "GPUs", "weights/GPU", "KV/token/GPU", "state/seq/GPU",
-                    "at 131072 tok", "at 1M tok");
+        std::printf("  %4s  %12s  %14s  %14s  %15s  %13s  %21s\n", "GPUs", "weights/GPU", "KV/token/GPU",
+                    "state/seq/GPU", "at 131072 tok", "at 1M tok", "8-bit experts: w/GPU");
         for (const memory_estimate& m : plans)
-            std::printf("  %4d  %12s  %14s  %14s  %15s  %13s\n", m.gpus, bytes_text(m.weight_bytes_per_gpu).c_str(),
+            std::printf("  %4d  %12s  %14s  %14s  %15s  %13s  %21s\n", m.gpus, bytes_text(m.weight_bytes_per_gpu).c_str(),
                         (with_commas(m.kv_bytes_per_token_per_gpu) + " B").c_str(),
                         mib_text(m.state_bytes_per_sequence_per_gpu).c_str(),
-                        bytes_text(m.total_for(mid_context)).c_str(), bytes_text(m.total_for(long_context)).c_str());
+                        bytes_text(m.total_for(mid_context)).c_str(), bytes_text(m.total_for(long_context)).c_str(),
+                        bytes_text(weights_8bit(m)).c_str());
+        std::printf("  (8-bit experts: one byte per expert weight + an fp32 scale per row; planned, not yet loadable)\n");
     }
     for (const std::string& w : f.warnings) std::printf("warning: %s\n", w.c_str());
     return 0;
