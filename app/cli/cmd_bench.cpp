@@ -191,6 +191,17 @@ int run_bench(const std::vector<std::string>& args) {
             o.chunk = chunk;
             o.call_tokens = call_tokens;
             o.progress = progress;
+            o.on_context = [&](const bench::bench_result& partial) {
+                if (const auto path = p.value("--json")) {
+                    std::ofstream out(*path);
+                    out << bench::to_json(partial).dump(2) << "\n";
+                }
+                const bench::context_result& c = partial.contexts.back();
+                char line[160];
+                std::snprintf(line, sizeof line, "context %lld: prefill %.3f s (cumulative), decode %.2f ms/token",
+                              (long long)c.context, c.prefill_s, 1e3 * c.decode_s);
+                progress(line);
+            };
             progress("generating random weights (" + r.config_name + ") on the GPU");
             run_model_bench(o, r);
         }

@@ -139,6 +139,7 @@ void run_model_bench(const model_run_options& o, bench_result& r) {
         }
         cr.used_bytes = used_bytes();
         r.contexts.push_back(cr);
+        if (o.on_context) o.on_context(r);
     }
 }
 

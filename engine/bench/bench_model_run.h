@@ -40,6 +40,9 @@ struct model_run_options {
     int64_t chunk = 8192;                              // the backend's prefill chunk (cuda_options::max_chunk)
     int64_t call_tokens = 131072;                      // tokens per forward() call of the prefill
     std::function<void(const std::string&)> progress;  // one line per prefill call; may be empty
+    // Called after each context's measurements with the results so far (e.g. to rewrite the JSON, so that a run
+    // stopped by a time limit keeps what it measured); may be empty.
+    std::function<void(const bench_result&)> on_context;
 };
 
 // Fills r.load_s, r.plan, memory, r.contexts and r.follow_up as it goes. Throws (cuda_error, memory_plan_error,
