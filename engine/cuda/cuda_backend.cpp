@@ -40,13 +40,9 @@ struct cuda_backend::workspace {
 
 namespace {
 
-// A checkpoint tensor as floats, cut to the rank's part when it is not the whole tensor.
+// A checkpoint tensor as floats, only the rank's part of it read.
 std::vector<float> read_part(const checkpoint& ck, const std::string& name, const tensor_part& part) {
-    const tensor_view t = ck.tensor(name);
-    std::vector<float> v = to_float(t);
-    const int64_t rows = t.shape.empty() ? 1 : t.shape[0], cols = rows ? int64_t(v.size()) / rows : 0;
-    if (part.whole() || part_count(rows, cols, part) == int64_t(v.size())) return v;  // TP 1: no copy
-    return host_part(v, rows, cols, part);
+    return view_part(ck.tensor(name), part);
 }
 
 void upload_f32(device_buffer<float>& dst, const checkpoint& ck, const std::string& name, const tensor_part& part) {

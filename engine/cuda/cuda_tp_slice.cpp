@@ -34,12 +34,29 @@ void shape_2d(const std::vector<int64_t>& shape, int64_t& rows, int64_t& cols) {
 
 }  // namespace
 
-std::vector<float> host_part(const std::vector<float>& whole, int64_t rows, int64_t cols, const tensor_part& part) {
+std::vector<float> view_part(const tensor_view& t, const tensor_part& part) {
+    int64_t rows = 0, cols = 0;
+    shape_2d(t.shape, rows, cols);
+    const size_t elem = dtype_size(t.type);
+    if (t.bytes != size_t(rows * cols) * elem)
+        throw checkpoint_error("tensor '" + t.name + "': byte size does not match its shape");
     const box b = resolve(rows, cols, part);
     const int64_t w = b.c1 - b.c0;
     std::vector<float> out(size_t((b.r1 - b.r0) * w));
-    for (int64_t r = b.r0; r < b.r1; ++r)
-        std::copy_n(whole.begin() + r * cols + b.c0, w, out.begin() + (r - b.r0) * w);
+    // A view of consecutive elements, converted by the checkpoint's own to_float.
+    const auto convert = [&](int64_t first, int64_t count, float* dst) {
+        tensor_view v;
+        v.name = t.name;
+        v.type = t.type;
+        v.shape = {count};
+        v.data = t.data + size_t(first) * elem;
+        v.bytes = size_t(count) * elem;
+        to_float(v, dst);
+    };
+    if (w == cols)  // whole rows: one contiguous run
+        convert(b.r0 * cols, (b.r1 - b.r0) * cols, out.data());
+    else
+        for (int64_t r = b.r0; r < b.r1; ++r) convert(r * cols + b.c0, w, out.data() + (r - b.r0) * w);
     return out;
 }
 

@@ -1,5 +1,5 @@
 // A tensor-parallel rank's part of a weight tensor, and the two ways the CUDA backend fills it: from a checkpoint's
-// tensor (cut on the host) and from the seeded random stream of cuda_random.cuh (the whole tensor generated into a
+// tensor (only the part's elements are read from the mapped file and converted to floats) and from the seeded random stream of cuda_random.cuh (the whole tensor generated into a
 // scratch buffer on the GPU, then the part copied out, so every rank holds exactly the values of the same elements
 // of the whole model). Which part each rank owns is engine/tp/tp_plan.h's business; this file only cuts.
 //
@@ -14,6 +14,7 @@
 
 namespace m1 {
 struct tensor_spec;
+struct tensor_view;
 }
 
 namespace m1::cuda {
@@ -24,9 +25,10 @@ struct tensor_part {
     bool whole() const { return rows.size() == 0 && cols.size() == 0; }
 };
 
-// The part of a host tensor of shape (rows, cols), row-major, as a contiguous (part rows, part cols) array.
-// Throws std::out_of_range when the part lies outside the tensor.
-std::vector<float> host_part(const std::vector<float>& whole, int64_t rows, int64_t cols, const tensor_part& part);
+// The part of a checkpoint tensor (its shape read as (shape[0], the rest)) as a contiguous (part rows, part cols)
+// float array. Throws std::out_of_range when the part lies outside the tensor, checkpoint_error when the tensor's
+// bytes do not match its shape.
+std::vector<float> view_part(const tensor_view& t, const tensor_part& part);
 
 // Elements in the part of a tensor of shape (rows, cols).
 int64_t part_count(int64_t rows, int64_t cols, const tensor_part& part);
