@@ -12,12 +12,15 @@
 // at about the same time, so the second to eighth read them from L2), and the last query blocks come first (under
 // the causal mask they have the most keys, and starting them first evens out the tail of the grid).
 #include "engine/cuda/cuda_attention.cuh"
+#include "engine/cuda/cuda_mma.cuh"
 
 #include <cstdint>
 
 namespace m1::cuda {
 
 namespace {
+
+using namespace mma;
 
 constexpr int k_bq = 128;   // queries per CTA
 constexpr int k_bk = 64;    // keys per tile
@@ -33,50 +36,7 @@ struct flash_layout {
     static constexpr size_t bytes = size_t(q_elems + 4 * kv_elems) * sizeof(bf16);  // Q, K[2], V[2]
 };
 
-__device__ __forceinline__ uint32_t smem_u32(const void* p) {
-    return uint32_t(__cvta_generic_to_shared(p));
-}
-
-// 16 bytes global → shared without passing through registers; with valid == false the destination is zero-filled.
-__device__ __forceinline__ void cp_async16(void* dst, const void* src, bool valid) {
-    const int bytes = valid ? 16 : 0;
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_u32(dst)), "l"(src), "r"(bytes));
-}
-__device__ __forceinline__ void cp_async_commit() {
-    asm volatile("cp.async.commit_group;\n" ::);
-}
-__device__ __forceinline__ void cp_async_wait_all() {
-    asm volatile("cp.async.wait_group 0;\n" ::);
-}
-
-// Four 8×8 bf16 matrices; lane l gives the address of row l % 8 of matrix l / 8.
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(smem_u32(p)));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* p) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(smem_u32(p)));
-}
-
-// c (16×8 fp32) += a (16×16 bf16, row-major fragment) · b (16×8 bf16, column-major fragment)
-__device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-        "{%0, %1, %2, %3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
-    const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);  // .x (lower address, lower bits) = lo
-    return *reinterpret_cast<const uint32_t*>(&v);
-}
-
-// Fragment ownership (mma.sync m16n8k16): lane l holds, of each 16×8 accumulator tile, rows r = l / 4 and r + 8 at
-// columns 2·(l % 4) and 2·(l % 4) + 1 (c[0], c[1] for row r; c[2], c[3] for row r + 8).
+// Fragment layouts: cuda_mma.cuh.
 template <int D>
 __global__ void __launch_bounds__(k_threads, 1) attention_flash_kernel(attention_params p) {
     using L = flash_layout<D>;

@@ -3,9 +3,12 @@
 //
 //   prefill, blocks of B tokens starting where the call starts, m = tokens in the block:
 //     1. kv_blocks  (grid blocks × heads):   KV_b = Σ_i λ^(m−1−i) k_iᵀ v_i                       (d, d) per block
-//     2. scan       (grid heads):            S_prev_b = S;  S = λ^m S + KV_b   (sequential over blocks, fp32)
-//     3. output     (grid blocks × heads × query tiles):
+//     2. scan       (grid heads × d²/256):   S_prev_b = S;  S = λ^m S + KV_b   (sequential over blocks, fp32)
+//     3. output     (grid blocks × heads × 64-query tiles):
 //                   o_j = Σ_{i<=j} λ^(j−i) (q_j·k_i) v_i + λ^(j+1) q_j S_prev_b
+//   Steps 1 and 3 run on the tensor cores (mma.sync) with every operand split into a bf16 hi + lo pair and three
+//   products per pair (cuda_mma.cuh), which keeps fp32-like accuracy (the tests hold every position to a float64
+//   recurrence); d must be 16, 32, 64 or 128, any block size.
 //   decode (one token, grid heads): S = λ S + kᵀv, o = q S.
 // Decays come from a table pw[h][t] = fp32(e^(−s_h·t)) for t in [0, B] (computed in double on the host), so no
 // exponent of an absolute position ever appears.
@@ -42,6 +45,7 @@ int64_t lightning_scratch_floats(int64_t n, int64_t n_heads, int64_t d, int64_t 
 std::vector<float> lightning_decay_table(const std::vector<float>& slopes, int64_t block);
 
 // n >= 1 tokens in block form (n == 1 is allowed and equals the recurrence up to rounding).
+bool lightning_prefill_supported(const lightning_params& p);
 cudaError_t launch_lightning_prefill(const lightning_params& p, cudaStream_t s);
 // One token (p.n must be 1), recurrent form; needs no scratch. d <= 1024.
 cudaError_t launch_lightning_decode(const lightning_params& p, cudaStream_t s);

@@ -42,13 +42,15 @@ struct agreement {
     double worst_row = 0;  // max over rows of max|a − b| / max|b|
     double argmax = 0;     // fraction of rows with the same argmax
     double within = 0;     // fraction of rows within k_tol
+    double decisive = 0;   // fraction of the decisive rows (reference top-2 margin > k_tol·max|ref|) with the same argmax
+    int64_t near_ties = 0;  // rows whose reference top-2 margin is inside the tolerance (a flip there is allowed)
 };
 
 agreement compare(const std::vector<float>& got, const std::vector<float>& ref, int64_t vocab) {
     agreement a;
     const int64_t rows = int64_t(ref.size()) / vocab;
     if (int64_t(got.size()) != rows * vocab) return {INFINITY, 0};
-    int64_t same = 0, within = 0;
+    int64_t same = 0, within = 0, decisive = 0, decisive_same = 0;
     for (int64_t r = 0; r < rows; ++r) {
         const float* g = got.data() + r * vocab;
         const float* b = ref.data() + r * vocab;
@@ -61,18 +63,30 @@ agreement compare(const std::vector<float>& got, const std::vector<float>& ref, 
             if (g[v] > g[ag]) ag = v;
             if (b[v] > b[ab]) ab = v;
         }
+        double second = -INFINITY;  // the reference's runner-up logit
+        for (int64_t v = 0; v < vocab; ++v)
+            if (v != ab) second = std::max(second, double(b[v]));
         const double row_err = mag > 0 ? diff / mag : diff;
         a.worst_row = std::max(a.worst_row, row_err);
         within += row_err <= k_tol;
         same += ag == ab;
+        if (double(b[ab]) - second > k_tol * mag) {
+            ++decisive;
+            decisive_same += ag == ab;
+        } else {
+            ++a.near_ties;
+        }
     }
     a.argmax = rows ? double(same) / double(rows) : 0;
     a.within = rows ? double(within) / double(rows) : 0;
+    a.decisive = decisive ? double(decisive_same) / double(decisive) : 1;
     return a;
 }
 
 // fast = false: every row within k_tol and argmax >= k_argmax; fast = true: >= 98% of rows within k_tol and the
-// same argmax at >= 98% (the worst row is reported, not required).
+// same argmax at >= 99% of the decisive rows, those whose reference top-2 margin exceeds the tolerance (on the
+// tiny random models a few rows have two logits closer than bf16 can separate; a flip there is within tolerance).
+// The worst row is reported, not required.
 void expect_close(gpu_test::suite& s, const std::string& what, const std::vector<float>& got,
                   const std::vector<float>& ref, int64_t vocab, bool fast = false) {
     const agreement a = compare(got, ref, vocab);
@@ -84,10 +98,17 @@ void expect_close(gpu_test::suite& s, const std::string& what, const std::vector
     } else {
         s.close(what + ": max-relative per row", a.worst_row, k_tol);
     }
-    const double need = fast ? 0.98 : k_argmax;
+    if (fast) {
+        std::snprintf(line, sizeof line,
+                      "%s: same argmax at %.2f%% of the decisive positions (needs >= %.0f%%; %.2f%% of all, %lld "
+                      "near-ties)",
+                      what.c_str(), 100 * a.decisive, 100 * k_argmax, 100 * a.argmax, (long long)a.near_ties);
+        s.check(a.decisive >= k_argmax, line);
+        return;
+    }
     std::snprintf(line, sizeof line, "%s: same argmax at %.2f%% of positions (needs >= %.0f%%)", what.c_str(),
-                  100 * a.argmax, 100 * need);
-    s.check(a.argmax >= need, line);
+                  100 * a.argmax, 100 * k_argmax);
+    s.check(a.argmax >= k_argmax, line);
 }
 
 std::vector<float> run(backend& be, const std::vector<int32_t>& ids, int64_t chunk, int64_t decode_from) {

@@ -1,31 +1,38 @@
-// Kernel benchmark of the causal GQA softmax attention used in prefill (cuda_attention_tiled.cu) at M1's widths:
-// 64 query heads × 128, 8 KV heads, bf16 KV cache. Two patterns:
-//   whole   one call of n queries over n keys (pos0 = 0): n = 8K, 32K, 128K;
-//   chunk   the last call of a chunked 1M-token prefill: 65,536 queries at pos0 = 1,048,576 − 65,536.
-// FLOPs count what causal attention needs: 4·d·nh·Σ keys(query) (QKᵀ and PV, 2 FLOPs per multiply-add), keys(t) =
-// pos0 + t + 1. Values are a constant byte pattern: the kernel has no data-dependent branches, so its time does not
-// depend on them. Times are CUDA events around the launch, median of 3 after a warm-up.
+// Kernel benchmarks of the two attentions at M1's widths (64 heads × 128):
+//   softmax (cuda_attention_tiled.cu, causal GQA over a bf16 KV cache of 8 KV heads), two patterns:
+//     whole   one call of n queries over n keys (pos0 = 0): n = 8K, 32K, 128K;
+//     chunk   the last call of a chunked 1M-token prefill: 65,536 queries at pos0 = 1,048,576 − 65,536.
+//     FLOPs count what causal attention needs: 4·d·nh·Σ keys(query) (QKᵀ and PV), keys(t) = pos0 + t + 1.
+//   lightning (cuda_lightning.cu, block 256, M1's layer-0 slopes), one call of n tokens from a zero state, n = 8K,
+//     32K, 128K, 256K: time against the memory floors of bf16 I/O (q, k, v read, o written: 8·D bytes a token, the
+//     floor issue 9 quotes) and of the fp32 I/O our kernel actually does (16·D bytes a token), at 4.3 TB/s.
+// Values are constant byte patterns: the kernels have no data-dependent branches, so their time does not depend on
+// them. Times are CUDA events around the launch, median of 3 after a warm-up.
 // Usage: bench_attention [max_queries]   (default 131072)
 #include "engine/cuda/cuda_attention.cuh"
+#include "engine/cuda/cuda_lightning.cuh"
+#include "engine/model/forward.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 
+using namespace m1;
 using namespace m1::cuda;
 
 namespace {
 
-double time_ms(const attention_params& p) {
+template <typename Launch>
+double time_ms(Launch launch) {
     cudaEvent_t a, b;
     check(cudaEventCreate(&a), "event");
     check(cudaEventCreate(&b), "event");
-    check(launch_attention_tiled(p, nullptr), "attention (warm-up)");
+    check(launch(), "kernel (warm-up)");
     std::vector<double> ms;
     for (int i = 0; i < 3; ++i) {
         check(cudaEventRecord(a), "event");
-        check(launch_attention_tiled(p, nullptr), "attention");
+        check(launch(), "kernel");
         check(cudaEventRecord(b), "event");
         check(cudaEventSynchronize(b), "event");
         float t = 0;
@@ -69,7 +76,7 @@ int main(int argc, char** argv) {
         p.pos0 = pos0;
         p.scale = 0.08838834764831845f;
         p.o = o.data();
-        const double ms = time_ms(p);
+        const double ms = time_ms([&] { return launch_attention_tiled(p, nullptr); });
         const double keys = double(n) * double(pos0) + double(n) * double(n + 1) / 2;
         const double flops = 4.0 * double(d) * double(nh) * keys;
         std::printf("| %s | %lld | %lld | %.2f | %.1f |\n", name, (long long)n, (long long)pos0, ms,
@@ -78,5 +85,44 @@ int main(int argc, char** argv) {
     };
     for (int64_t n = 8192; n <= max_n; n *= 4) run("whole", n, 0);
     run("chunk", chunk, total - chunk);
+    q = {};
+    o = {};
+    k = {};
+    v = {};
+
+    // lightning: q | k | v per head as the fused projection lays them out (ld = 3·D, head stride 3·d)
+    model_config c;
+    c.num_layers = 80;
+    c.num_heads = nh;
+    const std::vector<float> pw_host = lightning_decay_table(lightning_slopes(c, 0), 256);
+    const int64_t max_l = std::max<int64_t>(max_n, 262144);
+    device_buffer<float> qkv(size_t(max_l * 3 * D)), out(size_t(max_l * D)), state(size_t(nh * d * d)), pw;
+    device_buffer<float> scratch(size_t(lightning_scratch_floats(max_l, nh, d, 256)));
+    pw.upload(pw_host);
+    check(cudaMemset(qkv.data(), 0x3c, qkv.bytes()), "fill");
+    std::printf("\n| lightning tokens | ms | tok/s | %% of bf16-I/O floor | %% of fp32-I/O floor |\n|---|---|---|---|---|\n");
+    for (int64_t n = 8192; n <= max_l; n *= 2) {
+        if (n != 8192 && n != 32768 && n != 131072 && n != 262144) continue;
+        lightning_params lp{};
+        lp.q = qkv.data();
+        lp.k = qkv.data() + d;
+        lp.v = qkv.data() + 2 * d;
+        lp.ld = 3 * D;
+        lp.head_stride = 3 * d;
+        lp.n = n;
+        lp.n_heads = nh;
+        lp.d = d;
+        lp.block = 256;
+        lp.pw = pw.data();
+        lp.state = state.data();
+        lp.o = out.data();
+        lp.ldo = D;
+        lp.scratch = scratch.data();
+        const double ms = time_ms([&] { return launch_lightning_prefill(lp, nullptr); });
+        const double floor16 = 8.0 * double(D) * double(n) / 4.3e12 * 1e3, floor32 = 2 * floor16;
+        std::printf("| %lld | %.2f | %.0f | %.0f%% | %.0f%% |\n", (long long)n, ms, double(n) / (ms * 1e-3),
+                    100 * floor16 / ms, 100 * floor32 / ms);
+        std::fflush(stdout);
+    }
     return 0;
 }
