@@ -76,8 +76,6 @@ void cuda_tp_backend::build(Make&& make_rank) {
     int visible = 0;
     check(cudaGetDeviceCount(&visible), "cudaGetDeviceCount");
     if (m_options.mode == tp_mode::nccl) {
-        if (!nccl_available())
-            throw cuda_error(name() + ": this build has no NCCL (use the emulated mode on one GPU)");
         m_devices = m_options.devices;
         if (m_devices.empty())
             for (int r = 0; r < N; ++r) m_devices.push_back(r);
@@ -91,14 +89,35 @@ void cuda_tp_backend::build(Make&& make_rank) {
         m_devices.assign(size_t(N), m_options.devices.empty() ? 0 : m_options.devices[0]);
     }
     m_collective = make_tp_collective(m_options.mode, m_devices);
-    for (int r = 0; r < N; ++r) {
-        cuda_options o = m_options.rank;
-        o.device = m_devices[size_t(r)];
-        o.tp_rank = r;
-        o.tp_size = N;
-        o.collective = m_collective.get();
-        m_ranks.push_back(make_rank(o));
+    m_ranks.resize(size_t(N));
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(N));
+    const auto load_rank = [&](int r) {
+        try {
+            cuda_options o = m_options.rank;
+            o.device = m_devices[size_t(r)];
+            o.tp_rank = r;
+            o.tp_size = N;
+            o.collective = m_collective.get();
+            m_ranks[size_t(r)] = make_rank(o);
+        } catch (...) {
+            errors[size_t(r)] = std::current_exception();
+        }
+    };
+    if (m_options.mode == tp_mode::nccl) {  // one thread per GPU: each reads and uploads its own parts
+        std::vector<std::thread> threads;
+        for (int r = 0; r < N; ++r) threads.emplace_back(load_rank, r);
+        for (auto& t : threads) t.join();
+    } else {  // one GPU: in turn, so that each rank's memory plan sees what the previous ranks took
+        for (int r = 0; r < N; ++r) load_rank(r);
     }
+    for (const auto& e : errors)
+        if (e) {
+            for (size_t r = 0; r < m_ranks.size(); ++r) {  // free what the other ranks loaded, each on its GPU
+                cudaSetDevice(m_devices[r]);
+                m_ranks[r].reset();
+            }
+            std::rethrow_exception(e);
+        }
     m_shards.resize(size_t(N));
 }
 
