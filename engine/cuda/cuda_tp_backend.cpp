@@ -41,7 +41,7 @@ int parse_tp_backend_name(const std::string& name, bool& emulated) {
         emulated = true;
         digits.resize(digits.size() - suffix.size());
     }
-    if (digits.empty() || digits.size() > 2 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return 0;
+    if (digits.empty() || digits.size() > 2 || !std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) return 0;
     return std::atoi(digits.c_str());
 }
 
