@@ -1,5 +1,7 @@
 #include "engine/cuda/cuda_attention.cuh"
 
+#include <algorithm>
+
 namespace m1::cuda {
 
 namespace {
@@ -24,7 +26,8 @@ __device__ void store(bf16* p, int64_t i, float v) {
 template <class T>
 __global__ void rope_cache_kernel(rope_cache_params p) {
     const int64_t t = blockIdx.x, hd = blockIdx.y, half = p.rotary_dim / 2;
-    const float pos = float(p.pos0 + t);
+    const int64_t pos0 = p.pos_dev ? *p.pos_dev : p.pos0;
+    const float pos = float(pos0 + t);
     const bool is_q = hd < p.n_heads;
     const int64_t kvh = hd - p.n_heads;
     const int64_t KV = p.n_kv_heads * p.d;
@@ -41,8 +44,8 @@ __global__ void rope_cache_kernel(rope_cache_params p) {
     }
     const float* k = p.k + t * p.ld_kv + kvh * p.d;
     const float* v = p.v + t * p.ld_kv + kvh * p.d;
-    T* kc = static_cast<T*>(p.k_cache) + (p.pos0 + t) * KV + kvh * p.d;
-    T* vc = static_cast<T*>(p.v_cache) + (p.pos0 + t) * KV + kvh * p.d;
+    T* kc = static_cast<T*>(p.k_cache) + (pos0 + t) * KV + kvh * p.d;
+    T* vc = static_cast<T*>(p.v_cache) + (pos0 + t) * KV + kvh * p.d;
     for (int64_t i = threadIdx.x; i < p.d; i += blockDim.x) {
         float out = k[i];
         if (i < half) {
@@ -129,7 +132,148 @@ __global__ void attention_kernel(attention_params p) {
     }
 }
 
+// 16-byte loads of 8 (bf16) or 4 (fp32) cache elements as floats.
+__device__ void load_vec(const bf16* p, float* out) {
+    const uint4 v = *reinterpret_cast<const uint4*>(p);
+    const uint32_t words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        out[2 * i] = __uint_as_float(words[i] << 16);
+        out[2 * i + 1] = __uint_as_float(words[i] & 0xffff0000u);
+    }
+}
+__device__ void load_vec(const float* p, float* out) {
+    const float4 v = *reinterpret_cast<const float4*>(p);
+    out[0] = v.x;
+    out[1] = v.y;
+    out[2] = v.z;
+    out[3] = v.w;
+}
+template <class T>
+__host__ __device__ constexpr int vec_count() {
+    return sizeof(T) == 2 ? 8 : 4;
+}
+
+// grid (splits, nh, n), k_threads threads: the online softmax of attention_kernel over keys [s·C, (s+1)·C) of the
+// query's causal range; writes (max, sum, acc[d]) to part[((t·nh + h)·splits + s)·(d + 2)].
+template <class T>
+__global__ void decode_split_kernel(attention_decode_params dp) {
+    const attention_params& p = dp.a;
+    __shared__ float q[k_max_d];
+    __shared__ float prob[k_threads];
+    __shared__ float scratch[32];
+    const int64_t split = blockIdx.x, h = blockIdx.y, t = blockIdx.z, d = p.d, splits = gridDim.x;
+    const int64_t pos0 = dp.pos_dev ? *dp.pos_dev : p.pos0;
+    const int64_t keys = pos0 + t + 1;
+    const int64_t k_begin = split * k_decode_split_keys;
+    const int64_t k_end = min(keys, k_begin + k_decode_split_keys);
+    float* out = dp.part + ((t * p.n_heads + h) * splits + split) * (d + 2);
+    if (k_begin >= k_end) {  // past this query's keys: contributes nothing
+        if (threadIdx.x == 0) {
+            out[0] = -INFINITY;
+            out[1] = 0;
+        }
+        for (int64_t x = threadIdx.x; x < d; x += blockDim.x) out[2 + x] = 0;
+        return;
+    }
+    const int64_t group = p.n_heads / p.n_kv_heads, KV = p.n_kv_heads * d;
+    const T* K = static_cast<const T*>(p.k_cache) + (h / group) * d;
+    const T* V = static_cast<const T*>(p.v_cache) + (h / group) * d;
+    for (int64_t x = threadIdx.x; x < d; x += blockDim.x) q[x] = p.q[t * p.ld_q + h * d + x] * p.scale;
+    __syncthreads();
+    constexpr int C = vec_count<T>();
+    const bool vec = d % C == 0 && KV % C == 0;
+    float run_max = -INFINITY, run_sum = 0;
+    float acc[k_max_d / k_threads] = {};
+    for (int64_t k0 = k_begin; k0 < k_end; k0 += k_threads) {
+        const int64_t key = k0 + threadIdx.x;
+        float sc = -INFINITY;
+        if (key < k_end) {
+            const T* kr = K + key * KV;
+            float dot = 0;
+            if (vec) {
+                for (int64_t x = 0; x < d; x += C) {
+                    float kf[C];
+                    load_vec(kr + x, kf);
+#pragma unroll
+                    for (int c = 0; c < C; ++c) dot += q[x + c] * kf[c];
+                }
+            } else {
+                for (int64_t x = 0; x < d; ++x) dot += q[x] * load(kr, x);
+            }
+            sc = dot;
+        }
+        const float tile_max = block_max(sc, scratch);
+        const float new_max = fmaxf(run_max, tile_max);
+        const float rescale = expf(run_max - new_max);
+        const float pr = key < k_end ? expf(sc - new_max) : 0.0f;
+        prob[threadIdx.x] = pr;
+        const float tile_sum = block_add(pr, scratch);
+        run_sum = run_sum * rescale + tile_sum;
+        run_max = new_max;
+        const int64_t tile = min(int64_t(k_threads), k_end - k0);
+#pragma unroll
+        for (int c = 0; c < k_max_d / k_threads; ++c) {
+            const int64_t e = threadIdx.x + int64_t(c) * k_threads;
+            if (e < d) {
+                float a = acc[c] * rescale;
+                for (int64_t j = 0; j < tile; ++j) a += prob[j] * load(V, (k0 + j) * KV + e);
+                acc[c] = a;
+            }
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        out[0] = run_max;
+        out[1] = run_sum;
+    }
+#pragma unroll
+    for (int c = 0; c < k_max_d / k_threads; ++c) {
+        const int64_t e = threadIdx.x + int64_t(c) * k_threads;
+        if (e < d) out[2 + e] = acc[c];
+    }
+}
+
+// grid (nh, n): merges the live splits of one query and head: o = Σ acc_s·e^(m_s − M) / Σ sum_s·e^(m_s − M).
+__global__ void decode_combine_kernel(attention_decode_params dp, int64_t splits) {
+    const attention_params& p = dp.a;
+    const int64_t h = blockIdx.x, t = blockIdx.y, d = p.d;
+    const int64_t pos0 = dp.pos_dev ? *dp.pos_dev : p.pos0;
+    const int64_t live = (pos0 + t + k_decode_split_keys) / k_decode_split_keys;  // ceil((pos0 + t + 1) / C)
+    const float* part = dp.part + (t * p.n_heads + h) * splits * (d + 2);
+    float M = -INFINITY;
+    for (int64_t s = 0; s < live; ++s) M = fmaxf(M, part[s * (d + 2)]);
+    float L = 0;
+    for (int64_t s = 0; s < live; ++s) L += part[s * (d + 2) + 1] * expf(part[s * (d + 2)] - M);
+    const float inv = 1.0f / L;
+    for (int64_t e = threadIdx.x; e < d; e += blockDim.x) {
+        float o = 0;
+        for (int64_t s = 0; s < live; ++s) o += part[s * (d + 2) + 2 + e] * expf(part[s * (d + 2)] - M);
+        p.o[t * p.n_heads * d + h * d + e] = o * inv;
+    }
+}
+
 }  // namespace
+
+size_t attention_decode_scratch_floats(int64_t n, int64_t n_heads, int64_t d, int64_t max_keys) {
+    const int64_t splits = std::max<int64_t>(1, (max_keys + k_decode_split_keys - 1) / k_decode_split_keys);
+    return size_t(n * n_heads * splits * (d + 2));
+}
+
+cudaError_t launch_attention_decode(const attention_decode_params& p, cudaStream_t s) {
+    const attention_params& a = p.a;
+    if (a.n == 0) return cudaSuccess;
+    if (a.d > k_max_d || a.n_kv_heads <= 0 || a.n_heads % a.n_kv_heads != 0 || !p.part || p.max_keys <= 0)
+        return cudaErrorInvalidValue;
+    const int64_t splits = (p.max_keys + k_decode_split_keys - 1) / k_decode_split_keys;
+    const dim3 grid(unsigned(splits), unsigned(a.n_heads), unsigned(a.n));
+    if (a.kv_f32)
+        decode_split_kernel<float><<<grid, k_threads, 0, s>>>(p);
+    else
+        decode_split_kernel<bf16><<<grid, k_threads, 0, s>>>(p);
+    decode_combine_kernel<<<dim3(unsigned(a.n_heads), unsigned(a.n)), 128, 0, s>>>(p, splits);
+    return cudaGetLastError();
+}
 
 cudaError_t launch_rope_cache(const rope_cache_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;

@@ -31,6 +31,7 @@ struct rope_cache_params {
     void* k_cache = nullptr;          // (capacity, KV) bf16, or float when kv_f32
     void* v_cache = nullptr;          // (capacity, KV)
     bool kv_f32 = false;
+    const int64_t* pos_dev = nullptr;  // device: read pos0 from here instead (decode graphs replay one launch)
 };
 cudaError_t launch_rope_cache(const rope_cache_params& p, cudaStream_t s);
 
@@ -52,5 +53,20 @@ cudaError_t launch_attention(const attention_params& p, cudaStream_t s);
 cudaError_t launch_attention_simple(const attention_params& p, cudaStream_t s);
 bool attention_tiled_supported(const attention_params& p);
 cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s);
+
+// Flash-decoding for few queries (n <= 8) over a long cache: the keys are split into chunks of
+// k_decode_split_keys, one CTA per (chunk, head, query) computes the chunk's (max, sum, unnormalised output), and a
+// combine kernel merges the chunks. The grid is sized by max_keys, CTAs past the live keys exit at once, and the
+// position can come from device memory: one captured launch serves every decode step while the cache keeps its
+// capacity. fp32 throughout, like the simple kernel.
+constexpr int64_t k_decode_split_keys = 1024;
+struct attention_decode_params {
+    attention_params a;                // a.pos0 is ignored when pos_dev is set
+    const int64_t* pos_dev = nullptr;  // device: cached tokens before this call
+    int64_t max_keys = 0;              // an upper bound of pos0 + n over the calls (the cache capacity)
+    float* part = nullptr;             // attention_decode_scratch_floats(...) floats
+};
+size_t attention_decode_scratch_floats(int64_t n, int64_t n_heads, int64_t d, int64_t max_keys);
+cudaError_t launch_attention_decode(const attention_decode_params& p, cudaStream_t s);
 
 }  // namespace m1::cuda

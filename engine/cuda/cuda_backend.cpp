@@ -1,6 +1,7 @@
 #include "engine/cuda/cuda_backend.h"
 
 #include "engine/cuda/cuda_attention.cuh"
+#include "engine/cuda/cuda_decode.h"
 #include "engine/cuda/cuda_gemm.h"
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/cuda/cuda_ops.cuh"
@@ -263,6 +264,8 @@ void cuda_backend::forward(backend_state& state_base, std::span<const int32_t> i
     std::lock_guard<std::mutex> lock(m_mutex);
     check(cudaSetDevice(m_options.device), "cudaSetDevice");
     grow_cache(*st, st->pos + n);
+    if (n <= k_decode_max_tokens && m_options.decode_kernels && !tensor_parallel())
+        return decode(*st, ids, rows, logits);
     for (int64_t done = 0; done < n;) {
         const int64_t m = std::min(m_options.max_chunk, n - done);
         const bool last = done + m == n;
@@ -274,6 +277,39 @@ void cuda_backend::forward(backend_state& state_base, std::span<const int32_t> i
             forward_chunk(*st, ids.data() + done, m, false, 0, nullptr);
         done += m;
     }
+}
+
+// The decode path (cuda_decode.h) over views of this backend's weights and the state's buffers.
+void cuda_backend::decode(cuda_state& st, std::span<const int32_t> ids, logits_rows rows, float* logits) {
+    if (!m_decoder) {
+        decode_model dm;
+        dm.c = m_config;
+        dm.embed = m_embed.data();
+        dm.lm_head = m_lm_head.data();
+        dm.final_norm = m_final_norm.data();
+        dm.inv_freq = m_inv_freq.data();
+        for (const layer& w : m_layers)
+            dm.layers.push_back({w.kind, w.input_norm.data(), w.post_norm.data(), w.out_norm.data(), w.proj.data(),
+                                 w.gate.data(), w.out.data(), w.router.data(), w.w13.data(), w.w2.data(), w.pw.data()});
+        m_decoder = std::make_unique<cuda_decoder>(std::move(dm), m_stream->get());
+    }
+    decode_state ds;
+    ds.pos = st.pos;
+    ds.kv_f32 = st.kv_elem == 4;
+    ds.capacity = 1;
+    for (size_t l = 0; l < st.cache.size(); ++l) {
+        ds.lightning.push_back(st.lightning[l].size() ? st.lightning[l].data() : nullptr);
+        ds.k_cache.push_back(st.cache[l].capacity ? st.cache[l].k.data() : nullptr);
+        ds.v_cache.push_back(st.cache[l].capacity ? st.cache[l].v.data() : nullptr);
+        ds.capacity = std::max(ds.capacity, st.cache[l].capacity);
+    }
+    const int64_t n = int64_t(ids.size());
+    if (n == 1 && rows != logits_rows::none && m_options.decode_graphs)
+        m_decoder->step_graph(st.decode_slot, ds, ids[0], logits);
+    else
+        m_decoder->step(ds, ids.data(), n, rows == logits_rows::last ? n - 1 : 0,
+                        rows == logits_rows::none ? nullptr : logits);
+    st.pos += n;
 }
 
 void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, bool want_logits, int64_t first_row,

@@ -38,6 +38,7 @@
 namespace m1::cuda {
 
 class tp_collective;  // cuda_tp_collective.h
+class cuda_decoder;   // cuda_decode.h
 
 enum class cuda_precision { reference, fast };
 
@@ -52,6 +53,10 @@ struct cuda_options {
     // (rows, vocab_size / tp_size) slice of the logits.
     int tp_rank = 0, tp_size = 1;
     tp_collective* collective = nullptr;
+    // Steps of at most 8 tokens (one TP rank only) take the decode path of cuda_decode.h: GEMV products, device-side
+    // MoE routing, flash-decoding, no host synchronisation inside; single tokens replay a per-state CUDA graph.
+    bool decode_kernels = true;
+    bool decode_graphs = true;
 };
 
 class cuda_state final : public backend_state {
@@ -71,6 +76,7 @@ public:
     int64_t kv_elem = 2;                          // 2 (bf16) or 4 (fp32)
     std::vector<device_buffer<float>> lightning;  // per layer: (nh, d, d); empty for softmax layers
     std::vector<kv> cache;                        // per layer; empty for lightning layers
+    std::shared_ptr<void> decode_slot;            // its decode graph (cuda_decode.h); clone() leaves it empty
 };
 
 class cuda_backend final : public backend {
@@ -89,6 +95,12 @@ public:
     void forward(backend_state& state, std::span<const int32_t> ids, logits_rows rows, float* logits) override;
 
     const memory_plan& plan() const { return m_plan; }
+    // Switches the decode path of cuda_options (benchmarks compare them on one set of weights).
+    void set_decode_path(bool kernels, bool graphs) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_options.decode_kernels = kernels;
+        m_options.decode_graphs = graphs;
+    }
     // The sizes this rank computes with (heads, kv heads, intermediate, vocabulary); config() at tp_size 1.
     const model_config& rank_config() const { return m_local; }
     bool tensor_parallel() const { return m_options.tp_size > 1; }
@@ -105,6 +117,7 @@ private:
     void forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, bool want_logits, int64_t first_row,
                        float* logits);
     void grow_cache(cuda_state& st, int64_t tokens) const;
+    void decode(cuda_state& st, std::span<const int32_t> ids, logits_rows rows, float* logits);  // cuda_decode.h
     void all_reduce(float* x, int64_t count);  // the partial sums of the TP ranks; nothing at tp_size 1
     void tp_embed(int64_t n);                  // vocabulary-parallel embedding of ws.ids into ws.x, all-reduced
     void tp_out_norm(const float* w, int64_t n, int64_t dim);  // the lightning output RMSNorm over all ranks' dims
@@ -123,6 +136,7 @@ private:
     device_buffer<float> m_final_norm;  // (H)
     device_buffer<float> m_inv_freq;    // (rotary_dim / 2)
     std::unique_ptr<workspace> m_ws;
+    std::unique_ptr<cuda_decoder> m_decoder;  // made on the first decode step
     std::mutex m_mutex;
 };
 

@@ -3,8 +3,8 @@
 // experts y = w2 · (SiLU(w1 g) ⊙ (w3 g)) computed grouped by expert (one pair of cuBLAS products per expert that has
 // tokens), contributions summed per token in ascending expert order, as the CPU reference adds them.
 //
-// Grouping happens on the host: the routing is copied back (one synchronisation per MoE layer). That is the
-// correct simple version; a device-side grouping without the round trip belongs to the performance issue.
+// Prefill groups on the host: the routing is copied back (one synchronisation per MoE layer). Decode (moe_decode)
+// keeps everything on the device.
 //
 // Dimension letters: n tokens, H hidden, E experts, k experts per token, I intermediate.
 // Thread-safety: moe_forward uses the workspace it is given; one call per workspace at a time.
@@ -48,6 +48,13 @@ struct moe_workspace {
     std::vector<int32_t> h_expert, h_index;
     std::vector<float> h_weight, h_cweight;
 };
+
+// Decode (n <= k_gemv_max_rows tokens): router GEMV, routing, one expert GEMV per (token, choice) reading its
+// expert id from device memory, SwiGLU, w2 GEMV, and the combine in ascending expert order per token (the CPU
+// reference's order). fp32 activations throughout (no hi/lo split needed: one weight read, more exact). No host
+// synchronisation and no allocation once moe_decode_reserve(ws, n) ran: capturable in a CUDA graph.
+void moe_decode_reserve(const moe_weights& w, int64_t n, moe_workspace& ws);
+void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m, moe_workspace& ws);
 
 // g: (n, H) fp32 normed input; m: (n, H) written. split: expert inputs as bf16 hi + lo (see linear_act).
 // Throws cuda_error on a failed call.

@@ -23,7 +23,7 @@ mode=${1:-prebuilt}
 out=${OUT:-$root/build-gpu-logs}
 mkdir -p "$out"
 tests=(tst_gpu_memory_plan tst_gpu_ops tst_gpu_lightning tst_gpu_attention tst_gpu_moe tst_gpu_backend
-       tst_gpu_random_weights tst_gpu_sampling tst_gpu_tp)
+       tst_gpu_random_weights tst_gpu_sampling tst_gpu_decode tst_gpu_tp)
 export NCCL_NVLS_ENABLE=0  # NVLink multicast off in every process (shared multi-GPU hosts; tst_gpu_tp --nccl, bench_tp)
 
 summary() {  # name status seconds

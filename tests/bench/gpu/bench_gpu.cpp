@@ -3,7 +3,8 @@
 //      bf16 GEMM 8192³ on random data;
 //   2. the CUDA backend on a real-width configuration with seeded random GPU weights (hidden 6144, 64 heads × 128,
 //      8 KV heads, 32 experts × 9216, top-2, vocab 200064, 4 layers with softmax at layer 3): prefill time at 8K and
-//      32K tokens and decode time per token after each, in the fast and the reference precision.
+//      32K tokens and decode time per token after each (through the CUDA graph of the decode path, without the graph,
+//      and through the prefill machinery), in the fast and the reference precision.
 //   3. with --long N: a 2-layer real-width configuration (one lightning and one softmax layer, 32 experts × 9216)
 //      prefills N tokens (1,048,576 for the acceptance) in calls of 65,536 tokens, printing the time after
 //      each call, then decodes 256 tokens (fast precision).
@@ -106,19 +107,26 @@ void backend_runs(int64_t max_context, cuda_precision precision) {
         const double p0 = now_s();
         be.forward(*st, ids, logits_rows::last, logits.data());
         const double prefill = now_s() - p0;
-        std::vector<double> steps;
-        for (int i = 0; i < 17; ++i) {
-            const int32_t id = int32_t(i * 7919 % 200000);
-            const double d0 = now_s();
-            be.forward(*st, std::span<const int32_t>(&id, 1), logits_rows::last, logits.data());
-            steps.push_back(now_s() - d0);
-        }
-        steps.erase(steps.begin());  // the first step pays one-time workspace growth
+        // Decode through the three paths on the same state: the prefill machinery one token at a time, the decode
+        // kernels (cuda_decode.h) without and with the per-state CUDA graph (the default).
+        const auto decode_ms = [&](bool kernels, bool graphs) {
+            be.set_decode_path(kernels, graphs);
+            std::vector<double> steps;
+            for (int i = 0; i < 17; ++i) {
+                const int32_t id = int32_t(i * 7919 % 200000);
+                const double d0 = now_s();
+                be.forward(*st, std::span<const int32_t>(&id, 1), logits_rows::last, logits.data());
+                steps.push_back(now_s() - d0);
+            }
+            steps.erase(steps.begin());  // the first step pays one-time workspace growth or the graph capture
+            return 1e3 * median(steps);
+        };
+        const double old_ms = decode_ms(false, false), steps_ms = decode_ms(true, false), graph_ms = decode_ms(true, true);
         size_t free_b = 0, total_b = 0;
         cudaMemGetInfo(&free_b, &total_b);
-        std::printf("| W4-32E %-9s | %7lld | prefill %8.3f s | %9.0f tok/s | decode %7.2f ms/token | %6.1f tok/s | GPU "
-                    "memory used %.1f GB |\n",
-                    mode, (long long)ctx, prefill, double(ctx) / prefill, 1e3 * median(steps), 1.0 / median(steps),
+        std::printf("| W4-32E %-9s | %7lld | prefill %8.3f s | %9.0f tok/s | decode %7.2f ms/token (graphs) | %6.1f "
+                    "tok/s | no graph %.2f ms | prefill path %.2f ms | GPU memory used %.1f GB |\n",
+                    mode, (long long)ctx, prefill, double(ctx) / prefill, graph_ms, 1e3 / graph_ms, steps_ms, old_ms,
                     double(total_b - free_b) / 1e9);
         std::fflush(stdout);
     }
@@ -164,7 +172,7 @@ void long_context(int64_t total) {
     size_t free_b = 0, total_b = 0;
     cudaMemGetInfo(&free_b, &total_b);
     std::printf("| W2-32E fast | prefill %lld tokens %.1f s (%.0f tok/s) | decode 256 tokens %.2f s, median %.2f "
-                "ms/token | state %.1f GB | GPU memory used %.1f GB |\n",
+                "ms/token (graphs) | state %.1f GB | GPU memory used %.1f GB |\n",
                 (long long)total, prefill, double(total) / prefill, now_s() - d0, 1e3 * median(steps),
                 double(st->bytes()) / 1e9, double(total_b - free_b) / 1e9);
 }

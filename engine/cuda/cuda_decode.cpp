@@ -1,0 +1,259 @@
+#include "engine/cuda/cuda_decode.h"
+
+#include "engine/cuda/cuda_attention.cuh"
+#include "engine/cuda/cuda_decode_gemv.cuh"
+#include "engine/cuda/cuda_lightning.cuh"
+#include "engine/cuda/cuda_ops.cuh"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace m1::cuda {
+
+namespace {
+
+// y (n, N) = x (n, K) · w (N, K)ᵀ, one problem.
+void gemv(cudaStream_t s, const void* w, bool w_f32, int64_t N, int64_t K, const float* x, int64_t n, float* y,
+          const char* what) {
+    gemv_params p{};
+    p.w = w;
+    p.w_f32 = w_f32;
+    p.N = N;
+    p.K = K;
+    p.x = x;
+    p.ldx = K;
+    p.n = int(n);
+    p.y = y;
+    p.ldy = N;
+    check(launch_gemv(p, s), what);
+}
+
+}  // namespace
+
+// One state's captured step: the graph, the buffers it was captured against, and its pinned I/O.
+struct cuda_decoder::graph {
+    const cuda_decoder* owner = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    std::vector<const void*> key;  // the state's buffers and capacity at capture
+    int64_t* host_io = nullptr;    // pinned: [0] token id (low 32 bits read as int32), [1] position
+    float* host_logits = nullptr;  // pinned (V)
+    device_buffer<int64_t> dev_io;
+    device_buffer<float> part;  // attention partials for the capacity
+    ~graph() {
+        if (exec) cudaGraphExecDestroy(exec);
+        if (host_io) cudaFreeHost(host_io);
+        if (host_logits) cudaFreeHost(host_logits);
+    }
+};
+
+cuda_decoder::cuda_decoder(decode_model m, cudaStream_t s) : m_m(std::move(m)), m_s(s) {
+    const model_config& c = m_m.c;
+    const int64_t n = k_decode_max_tokens, H = c.hidden_size, D = c.attn_dim(), KV = c.kv_dim();
+    m_proj_w = std::max(3 * D, D + 2 * KV);
+    m_ids.reserve(size_t(n));
+    for (auto* b : {&m_x, &m_h, &m_b, &m_g, &m_m_out}) b->reserve(size_t(n * H));
+    m_proj.reserve(size_t(n * m_proj_w));
+    m_o.reserve(size_t(n * D));
+    m_gate.reserve(size_t(n * D));
+    m_scratch.reserve(size_t(std::max<int64_t>(
+        1, lightning_scratch_floats(n, c.num_heads, c.head_dim, std::max<int64_t>(1, c.lightning_block)))));
+    m_logits.reserve(size_t(n * c.vocab_size));
+    moe_decode_reserve({nullptr, nullptr, nullptr, H, c.num_experts, c.experts_per_token, c.intermediate_size}, n,
+                       m_moe);
+}
+
+cuda_decoder::~cuda_decoder() = default;
+
+void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const int64_t* pos_dev, int64_t n,
+                           int64_t first_row, float* part, float* d_logits) {
+    const model_config& c = m_m.c;
+    const int64_t H = c.hidden_size, D = c.attn_dim(), KV = c.kv_dim(), V = c.vocab_size;
+    const int64_t nh = c.num_heads, d = c.head_dim, block = std::max<int64_t>(1, c.lightning_block);
+    cudaStream_t s = m_s;
+    check(launch_embed({d_ids, m_m.embed, n, H, m_x.data()}, s), "embedding kernel");
+    for (size_t l = 0; l < m_m.layers.size(); ++l) {
+        const decode_layer& w = m_m.layers[l];
+        rmsnorm_params in{};
+        if (l == 0) {
+            in.res = m_x.data();
+        } else {  // the previous layer's residual α_mlp·g + β_mlp·m, fused into this layer's input norm
+            in.res = m_g.data();
+            in.branch = m_m_out.data();
+            in.alpha = float(c.mlp_alpha);
+            in.beta = float(c.mlp_beta);
+        }
+        in.w = w.input_norm;
+        in.n = n;
+        in.dim = H;
+        in.eps = float(c.rms_norm_eps);
+        in.y = m_h.data();
+        check(launch_rmsnorm(in, s), "input RMSNorm kernel");
+
+        if (w.kind == layer_kind::lightning) {
+            gemv(s, w.proj, false, 3 * D, H, m_h.data(), n, m_proj.data(), "qkv GEMV");
+            check(launch_silu(m_proj.data(), n * 3 * D, s), "SiLU kernel");
+            lightning_params lp{};
+            lp.q = m_proj.data();
+            lp.k = m_proj.data() + d;
+            lp.v = m_proj.data() + 2 * d;
+            lp.ld = 3 * D;
+            lp.head_stride = 3 * d;
+            lp.n = n;
+            lp.n_heads = nh;
+            lp.d = d;
+            lp.block = block;
+            lp.pw = w.pw;
+            lp.state = st.lightning[l];
+            lp.o = m_o.data();
+            lp.ldo = D;
+            lp.scratch = m_scratch.data();
+            check(n == 1 ? launch_lightning_decode(lp, s) : launch_lightning_prefill(lp, s), "lightning kernel");
+            rmsnorm_params on{};
+            on.res = m_o.data();
+            on.w = w.out_norm;
+            on.n = n;
+            on.dim = D;
+            on.eps = float(c.lightning_norm_eps);
+            on.y = m_o.data();
+            check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
+            gemv(s, w.gate, false, D, H, m_h.data(), n, m_gate.data(), "output gate GEMV");
+            check(launch_gate(m_o.data(), m_gate.data(), m_o.data(), n * D, s), "output gate kernel");
+        } else {
+            gemv(s, w.proj, false, D + 2 * KV, H, m_h.data(), n, m_proj.data(), "qkv GEMV");
+            rope_cache_params rp{};
+            rp.q = m_proj.data();
+            rp.ld_q = D + 2 * KV;
+            rp.k = m_proj.data() + D;
+            rp.v = m_proj.data() + D + KV;
+            rp.ld_kv = D + 2 * KV;
+            rp.n = n;
+            rp.n_heads = nh;
+            rp.n_kv_heads = c.num_kv_heads;
+            rp.d = d;
+            rp.rotary_dim = c.rotary_dim;
+            rp.pos0 = st.pos;
+            rp.pos_dev = pos_dev;
+            rp.inv_freq = m_m.inv_freq;
+            rp.k_cache = st.k_cache[l];
+            rp.v_cache = st.v_cache[l];
+            rp.kv_f32 = st.kv_f32;
+            check(launch_rope_cache(rp, s), "RoPE kernel");
+            attention_decode_params ap{};
+            ap.a.q = m_proj.data();
+            ap.a.ld_q = D + 2 * KV;
+            ap.a.k_cache = st.k_cache[l];
+            ap.a.v_cache = st.v_cache[l];
+            ap.a.kv_f32 = st.kv_f32;
+            ap.a.n = n;
+            ap.a.n_heads = nh;
+            ap.a.n_kv_heads = c.num_kv_heads;
+            ap.a.d = d;
+            ap.a.pos0 = st.pos;
+            ap.a.scale = float(1.0 / std::sqrt(double(d)));
+            ap.a.o = m_o.data();
+            ap.pos_dev = pos_dev;
+            ap.max_keys = st.capacity;
+            ap.part = part;
+            check(launch_attention_decode(ap, s), "flash-decoding kernels");
+        }
+        gemv(s, w.out, false, H, D, m_o.data(), n, m_b.data(), "out projection GEMV");
+
+        rmsnorm_params post{};
+        post.res = m_h.data();
+        post.branch = m_b.data();
+        post.alpha = float(c.attn_alpha(int64_t(l)));
+        post.beta = float(c.attn_beta(int64_t(l)));
+        post.w = w.post_norm;
+        post.n = n;
+        post.dim = H;
+        post.eps = float(c.rms_norm_eps);
+        post.y = m_g.data();
+        check(launch_rmsnorm(post, s), "post-attention RMSNorm kernel");
+
+        const moe_weights mw{w.router, w.w13, w.w2, H, c.num_experts, c.experts_per_token, c.intermediate_size};
+        moe_decode(s, mw, m_g.data(), n, m_m_out.data(), m_moe);
+    }
+    if (!d_logits) return;
+    const int64_t count = n - first_row;
+    rmsnorm_params fin{};
+    fin.res = m_g.data() + first_row * H;
+    fin.branch = m_m_out.data() + first_row * H;
+    fin.alpha = float(c.mlp_alpha);
+    fin.beta = float(c.mlp_beta);
+    fin.w = m_m.final_norm;
+    fin.n = count;
+    fin.dim = H;
+    fin.eps = float(c.rms_norm_eps);
+    fin.y = m_h.data();
+    check(launch_rmsnorm(fin, s), "final RMSNorm kernel");
+    gemv(s, m_m.lm_head, true, V, H, m_h.data(), count, d_logits, "LM head GEMV");
+}
+
+void cuda_decoder::step(const decode_state& st, const int32_t* ids, int64_t n, int64_t first_row, float* logits) {
+    if (n < 1 || n > k_decode_max_tokens) throw cuda_error("decode step: 1 to 8 tokens");
+    m_part.reserve(attention_decode_scratch_floats(n, m_m.c.num_heads, m_m.c.head_dim, std::max<int64_t>(1, st.pos + n)));
+    check(cudaMemcpyAsync(m_ids.data(), ids, size_t(n) * 4, cudaMemcpyHostToDevice, m_s), "upload ids");
+    decode_state live = st;
+    live.capacity = st.pos + n;  // no graph: the grid covers exactly the live keys
+    enqueue(live, m_ids.data(), nullptr, n, first_row, m_part.data(), logits ? m_logits.data() : nullptr);
+    if (logits)
+        check(cudaMemcpyAsync(logits, m_logits.data(), size_t((n - first_row) * m_m.c.vocab_size) * 4,
+                              cudaMemcpyDeviceToHost, m_s),
+              "download logits");
+    check(cudaStreamSynchronize(m_s), "decode step");
+}
+
+void cuda_decoder::step_graph(std::shared_ptr<void>& slot, const decode_state& st, int32_t id, float* logits) {
+    std::vector<const void*> key;
+    for (float* p : st.lightning) key.push_back(p);
+    for (void* p : st.k_cache) key.push_back(p);
+    for (void* p : st.v_cache) key.push_back(p);
+    key.push_back(reinterpret_cast<const void*>(st.capacity));
+    key.push_back(reinterpret_cast<const void*>(intptr_t(st.kv_f32)));
+    auto* g = static_cast<graph*>(slot.get());
+    if (!g || g->owner != this || g->key != key) {
+        auto fresh = std::make_shared<graph>();
+        g = fresh.get();
+        g->owner = this;
+        g->key = key;
+        check(cudaMallocHost(reinterpret_cast<void**>(&g->host_io), 2 * sizeof(int64_t)), "cudaMallocHost");
+        check(cudaMallocHost(reinterpret_cast<void**>(&g->host_logits), size_t(m_m.c.vocab_size) * 4),
+              "cudaMallocHost");
+        g->dev_io.reserve(2);
+        g->part.reserve(attention_decode_scratch_floats(1, m_m.c.num_heads, m_m.c.head_dim, st.capacity));
+        // Capture: H2D copy of (id, position), the step, D2H copy of the logits into pinned memory. Capture fails
+        // when the stream is already capturing (a caller's graph) or a launch is refused; then the plain path runs.
+        cudaGraph_t captured = nullptr;
+        bool ok = cudaStreamBeginCapture(m_s, cudaStreamCaptureModeThreadLocal) == cudaSuccess;
+        if (ok) {
+            try {
+                check(cudaMemcpyAsync(g->dev_io.data(), g->host_io, 2 * sizeof(int64_t), cudaMemcpyHostToDevice, m_s),
+                      "upload id and position");
+                enqueue(st, reinterpret_cast<const int32_t*>(g->dev_io.data()), g->dev_io.data() + 1, 1, 0,
+                        g->part.data(), m_logits.data());
+                check(cudaMemcpyAsync(g->host_logits, m_logits.data(), size_t(m_m.c.vocab_size) * 4,
+                                      cudaMemcpyDeviceToHost, m_s),
+                      "download logits");
+            } catch (const cuda_error&) {
+                ok = false;
+            }
+            ok = cudaStreamEndCapture(m_s, &captured) == cudaSuccess && ok;
+        }
+        if (ok) ok = cudaGraphInstantiate(&g->exec, captured, 0) == cudaSuccess;
+        if (captured) cudaGraphDestroy(captured);
+        cudaGetLastError();
+        if (!ok) {
+            step(st, &id, 1, 0, logits);
+            return;
+        }
+        slot = std::move(fresh);
+    }
+    g->host_io[0] = id;  // little-endian: the low 32 bits, which the embedding reads as int32, hold the id
+    g->host_io[1] = st.pos;
+    check(cudaGraphLaunch(g->exec, m_s), "decode graph launch");
+    check(cudaStreamSynchronize(m_s), "decode step");
+    if (logits) std::memcpy(logits, g->host_logits, size_t(m_m.c.vocab_size) * 4);
+}
+
+}  // namespace m1::cuda
