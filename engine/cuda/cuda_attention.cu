@@ -154,15 +154,17 @@ __host__ __device__ constexpr int vec_count() {
     return sizeof(T) == 2 ? 8 : 4;
 }
 
-// grid (splits, nh, n), k_threads threads: the online softmax of attention_kernel over keys [s·C, (s+1)·C) of the
-// query's causal range; writes (max, sum, acc[d]) to part[((t·nh + h)·splits + s)·(d + 2)].
+// grid (nh, splits, n), k_threads threads: the online softmax of attention_kernel over keys [s·C, (s+1)·C) of the
+// query's causal range; writes (max, sum, acc[d]) to part[((t·nh + h)·splits + s)·(d + 2)]. The heads are the
+// fastest grid dimension so that the nh/g query heads sharing a kv head run side by side and read its keys and
+// values from L2 rather than each from memory.
 template <class T>
 __global__ void decode_split_kernel(attention_decode_params dp) {
     const attention_params& p = dp.a;
     __shared__ float q[k_max_d];
     __shared__ float prob[k_threads];
     __shared__ float scratch[32];
-    const int64_t split = blockIdx.x, h = blockIdx.y, t = blockIdx.z, d = p.d, splits = gridDim.x;
+    const int64_t h = blockIdx.x, split = blockIdx.y, t = blockIdx.z, d = p.d, splits = gridDim.y;
     const int64_t pos0 = dp.pos_dev ? *dp.pos_dev : p.pos0;
     const int64_t keys = pos0 + t + 1;
     const int64_t k_begin = split * k_decode_split_keys;
@@ -266,7 +268,8 @@ cudaError_t launch_attention_decode(const attention_decode_params& p, cudaStream
     if (a.d > k_max_d || a.n_kv_heads <= 0 || a.n_heads % a.n_kv_heads != 0 || !p.part || p.max_keys <= 0)
         return cudaErrorInvalidValue;
     const int64_t splits = (p.max_keys + k_decode_split_keys - 1) / k_decode_split_keys;
-    const dim3 grid(unsigned(splits), unsigned(a.n_heads), unsigned(a.n));
+    if (splits > 65535) return cudaErrorInvalidValue;  // 67M keys
+    const dim3 grid(unsigned(a.n_heads), unsigned(splits), unsigned(a.n));
     if (a.kv_f32)
         decode_split_kernel<float><<<grid, k_threads, 0, s>>>(p);
     else
