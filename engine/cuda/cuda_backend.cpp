@@ -314,7 +314,7 @@ void cuda_backend::decode(cuda_state& st, std::span<const int32_t> ids, logits_r
 
 void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, bool want_logits, int64_t first_row,
                                  float* logits) {
-    const model_config& c = m_config;
+    const model_config& c = m_local;  // the rank's sizes (the whole model's at tp_size 1)
     const int64_t H = c.hidden_size, D = c.attn_dim(), KV = c.kv_dim(), V = c.vocab_size;
     const int64_t nh = c.num_heads, d = c.head_dim, block = std::max<int64_t>(1, c.lightning_block);
     const int64_t proj_w = std::max(3 * D, D + 2 * KV);
