@@ -79,15 +79,22 @@ def log(msg):
 
 def run_m1(m1, args, json_path, timeout):
     cmd = [m1, "bench"] + args + ["--json", json_path]
+    if os.path.exists(json_path):
+        os.remove(json_path)  # never read a previous run's numbers
     log("running " + " ".join(cmd))
     t0 = time.time()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
-    sys.stderr.write(p.stdout)
-    log(f"m1 bench exited {p.returncode} after {time.time() - t0:.0f} s")
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+        sys.stderr.write(p.stdout)
+        log(f"m1 bench exited {p.returncode} after {time.time() - t0:.0f} s")
+        tail = p.stdout[-400:]
+    except subprocess.TimeoutExpired:
+        log(f"m1 bench stopped by the {timeout} s limit (its JSON keeps the contexts it finished)")
+        tail = "timed out"
     if os.path.exists(json_path):
         with open(json_path) as f:
             return json.load(f)
-    return {"error": f"m1 bench exited {p.returncode} without JSON: {p.stdout[-400:]}"}
+    return {"error": f"m1 bench wrote no JSON: {tail}"}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -150,6 +157,7 @@ def run_transformers(a):
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
     last = None
+    attempted = []
     for n in a.hf_contexts:
         if last is not None:
             predicted = last[1] * (n / last[0]) ** 1.5
@@ -157,6 +165,7 @@ def run_transformers(a):
                 res["notes"].append(f"prefill at {n} skipped: ~{predicted:.0f} s predicted from {last[0]} tokens "
                                     f"(budget {a.hf_budget_s:.0f} s)")
                 break
+        attempted.append(n)
         try:
             x = ids(n)
             torch.cuda.synchronize()
@@ -171,20 +180,26 @@ def run_transformers(a):
         log(f"transformers prefill {n}: {s:.2f} s ({n / s:.0f} tok/s)")
         last = (n, s)
         if n == a.decode_context:
-            res["decode"] = hf_decode(model, out, n, a.decode_tokens)
-            log(f"transformers decode at {n}: {res['decode']['decode_tok_s']:.2f} tok/s")
+            try:
+                res["decode"] = hf_decode(model, out, n, a.decode_tokens)
+                log(f"transformers decode at {n}: {res['decode']['decode_tok_s']:.2f} tok/s")
+            except Exception as e:  # keep the prefill numbers
+                res["notes"].append(f"decode at {n} failed: {type(e).__name__}: {str(e).splitlines()[0]}")
         del out
         gc.collect()
         torch.cuda.empty_cache()
-    if res["decode"] is None and a.decode_context not in [p["context"] for p in res["prefill"]]:
+    if res["decode"] is None and a.decode_context not in attempted:
         try:
             out = hf_forward(model, input_ids=ids(a.decode_context))
             res["decode"] = hf_decode(model, out, a.decode_context, a.decode_tokens)
             del out
-        except torch.OutOfMemoryError as e:
-            res["notes"].append(f"decode at {a.decode_context}: out of memory ({str(e).splitlines()[0]})")
+        except Exception as e:
+            res["notes"].append(f"decode at {a.decode_context} failed: {type(e).__name__}: {str(e).splitlines()[0]}")
     res["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
-    res["moe_block"] = hf_moe_block(model, a.chunk)
+    try:
+        res["moe_block"] = hf_moe_block(model, a.chunk)
+    except Exception as e:
+        res["notes"].append(f"MoE block timing failed: {type(e).__name__}: {str(e).splitlines()[0]}")
     del model
     gc.collect()
     torch.cuda.empty_cache()
@@ -407,7 +422,10 @@ def main():
             res["transformers"] = {"error": f"{type(e).__name__}: {e}"}
             log(f"transformers failed: {type(e).__name__}: {e}")
     if "kernels" not in skip:
-        res["torch_kernels"] = torch_kernels(a, a.experts)
+        try:
+            res["torch_kernels"] = torch_kernels(a, a.experts)
+        except Exception as e:
+            res["torch_kernels"] = {"error": f"{type(e).__name__}: {e}"}
     table = build_table(res)
     header = (f"compare.py {res['date']} on {res['device']}: {a.layers} layers (softmax at {res['softmax_layers']}), "
               f"{a.experts} experts, M1 widths; torch {res['torch']}, transformers {res['transformers_version']}")
