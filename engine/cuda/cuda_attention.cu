@@ -269,11 +269,15 @@ cudaError_t launch_attention_decode(const attention_decode_params& p, cudaStream
         return cudaErrorInvalidValue;
     const int64_t splits = (p.max_keys + k_decode_split_keys - 1) / k_decode_split_keys;
     if (splits > 65535) return cudaErrorInvalidValue;  // 67M keys
-    const dim3 grid(unsigned(a.n_heads), unsigned(splits), unsigned(a.n));
-    if (a.kv_f32)
-        decode_split_kernel<float><<<grid, k_threads, 0, s>>>(p);
-    else
-        decode_split_kernel<bf16><<<grid, k_threads, 0, s>>>(p);
+    if (attention_decode_gqa_supported(p)) {  // one CTA per KV head and chunk (cuda_attention_decode.cu)
+        if (cudaError_t e = launch_attention_decode_gqa(p, splits, s); e != cudaSuccess) return e;
+    } else {
+        const dim3 grid(unsigned(a.n_heads), unsigned(splits), unsigned(a.n));
+        if (a.kv_f32)
+            decode_split_kernel<float><<<grid, k_threads, 0, s>>>(p);
+        else
+            decode_split_kernel<bf16><<<grid, k_threads, 0, s>>>(p);
+    }
     decode_combine_kernel<<<dim3(unsigned(a.n_heads), unsigned(a.n)), 128, 0, s>>>(p, splits);
     return cudaGetLastError();
 }
