@@ -384,6 +384,11 @@ def main():
     ap.add_argument("--timeout-s", type=int, default=900, help="limit for each m1 bench run")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: engine, transformers, kernels")
     ap.add_argument("--write-config", metavar="FILE", help="only write the engine's config.json and exit")
+    ap.add_argument("--engine-json", metavar="FILE",
+                    help="take our engine's numbers from this `m1 bench --json` file of the same configuration "
+                         "(e.g. run on a second GPU at the same time) instead of running m1 bench")
+    ap.add_argument("--engine-kernels-json", metavar="FILE",
+                    help="the same for `m1 bench --kernels --json`")
     a = ap.parse_args()
     a.hf_contexts = parse_list(a.hf_contexts)
     a.kernel_contexts = parse_list(a.kernel_contexts)
@@ -408,11 +413,17 @@ def main():
            "layers": a.layers, "experts": a.experts, "softmax_layers": softmax_layers(a.layers),
            "command": " ".join(sys.argv)}
     common = ["--config", cfg_path, "--seed", str(a.seed), "--chunk", str(a.chunk)]
-    if "engine" not in skip:
+    if a.engine_json:
+        with open(a.engine_json) as f:
+            res["engine"] = json.load(f)
+    elif "engine" not in skip:
         res["engine"] = run_m1(a.m1, common + ["--contexts", a.engine_contexts, "--decode-tokens",
                                                str(a.decode_tokens), "--follow-up", "0"],
                                os.path.join(a.out, "engine.json"), a.timeout_s)
-    if "kernels" not in skip:
+    if a.engine_kernels_json:
+        with open(a.engine_kernels_json) as f:
+            res["engine_kernels"] = json.load(f)
+    elif "kernels" not in skip:
         res["engine_kernels"] = run_m1(a.m1, common + ["--kernels", "--contexts", ",".join(map(str, a.kernel_contexts))],
                                        os.path.join(a.out, "engine_kernels.json"), a.timeout_s)
     if "transformers" not in skip:
