@@ -413,17 +413,11 @@ def main():
            "layers": a.layers, "experts": a.experts, "softmax_layers": softmax_layers(a.layers),
            "command": " ".join(sys.argv)}
     common = ["--config", cfg_path, "--seed", str(a.seed), "--chunk", str(a.chunk)]
-    if a.engine_json:
-        with open(a.engine_json) as f:
-            res["engine"] = json.load(f)
-    elif "engine" not in skip:
+    if "engine" not in skip and not a.engine_json:
         res["engine"] = run_m1(a.m1, common + ["--contexts", a.engine_contexts, "--decode-tokens",
                                                str(a.decode_tokens), "--follow-up", "0"],
                                os.path.join(a.out, "engine.json"), a.timeout_s)
-    if a.engine_kernels_json:
-        with open(a.engine_kernels_json) as f:
-            res["engine_kernels"] = json.load(f)
-    elif "kernels" not in skip:
+    if "kernels" not in skip and not a.engine_kernels_json:
         res["engine_kernels"] = run_m1(a.m1, common + ["--kernels", "--contexts", ",".join(map(str, a.kernel_contexts))],
                                        os.path.join(a.out, "engine_kernels.json"), a.timeout_s)
     if "transformers" not in skip:
@@ -437,6 +431,14 @@ def main():
             res["torch_kernels"] = torch_kernels(a, a.experts)
         except Exception as e:
             res["torch_kernels"] = {"error": f"{type(e).__name__}: {e}"}
+    # Numbers made elsewhere (another GPU, at the same time) are read last, when that run has had the most time.
+    for key, path in (("engine", a.engine_json), ("engine_kernels", a.engine_kernels_json)):
+        if path:
+            try:
+                with open(path) as f:
+                    res[key] = json.load(f)
+            except (OSError, ValueError) as e:
+                res[key] = {"error": f"{path}: {e}"}
     table = build_table(res)
     header = (f"compare.py {res['date']} on {res['device']}: {a.layers} layers (softmax at {res['softmax_layers']}), "
               f"{a.experts} experts, M1 widths; torch {res['torch']}, transformers {res['transformers_version']}")
