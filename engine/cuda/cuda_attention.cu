@@ -236,21 +236,42 @@ __global__ void decode_split_kernel(attention_decode_params dp) {
     }
 }
 
-// grid (nh, n): merges the live splits of one query and head: o = Σ acc_s·e^(m_s − M) / Σ sum_s·e^(m_s − M).
-__global__ void decode_combine_kernel(attention_decode_params dp, int64_t splits) {
+// grid (nh, n), k_combine_warps warps: merges the live splits of one query and head:
+// o = Σ acc_s·e^(m_s − M) / Σ sum_s·e^(m_s − M). The splits are spread over the threads (1,024 of them at 1M keys):
+// the maximum and the denominator by block reductions, the numerator by warps taking every k_combine_warps-th split
+// (lanes on columns, coalesced) and adding their partial rows in shared memory.
+constexpr int k_combine_warps = 8;
+__global__ void __launch_bounds__(32 * k_combine_warps) decode_combine_kernel(attention_decode_params dp,
+                                                                              int64_t splits) {
     const attention_params& p = dp.a;
+    __shared__ float scratch[32];
+    __shared__ float partial[k_combine_warps][k_max_d];
     const int64_t h = blockIdx.x, t = blockIdx.y, d = p.d;
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int64_t pos0 = dp.pos_dev ? *dp.pos_dev : p.pos0;
     const int64_t live = (pos0 + t + k_decode_split_keys) / k_decode_split_keys;  // ceil((pos0 + t + 1) / C)
     const float* part = dp.part + (t * p.n_heads + h) * splits * (d + 2);
-    float M = -INFINITY;
-    for (int64_t s = 0; s < live; ++s) M = fmaxf(M, part[s * (d + 2)]);
-    float L = 0;
-    for (int64_t s = 0; s < live; ++s) L += part[s * (d + 2) + 1] * expf(part[s * (d + 2)] - M);
-    const float inv = 1.0f / L;
+    float m = -INFINITY;
+    for (int64_t s = threadIdx.x; s < live; s += blockDim.x) m = fmaxf(m, part[s * (d + 2)]);
+    const float M = block_max(m, scratch);
+    float l = 0;
+    for (int64_t s = threadIdx.x; s < live; s += blockDim.x) l += part[s * (d + 2) + 1] * expf(part[s * (d + 2)] - M);
+    const float inv = 1.0f / block_add(l, scratch);
+    float acc[k_max_d / 32] = {};
+    for (int64_t s = warp; s < live; s += k_combine_warps) {
+        const float* rec = part + s * (d + 2);
+        const float w = expf(rec[0] - M);
+#pragma unroll
+        for (int c = 0; c < k_max_d / 32; ++c)
+            if (lane + 32 * c < d) acc[c] += w * rec[2 + lane + 32 * c];
+    }
+#pragma unroll
+    for (int c = 0; c < k_max_d / 32; ++c)
+        if (lane + 32 * c < d) partial[warp][lane + 32 * c] = acc[c];
+    __syncthreads();
     for (int64_t e = threadIdx.x; e < d; e += blockDim.x) {
         float o = 0;
-        for (int64_t s = 0; s < live; ++s) o += part[s * (d + 2) + 2 + e] * expf(part[s * (d + 2)] - M);
+        for (int w = 0; w < k_combine_warps; ++w) o += partial[w][e];
         p.o[t * p.n_heads * d + h * d + e] = o * inv;
     }
 }
@@ -278,7 +299,7 @@ cudaError_t launch_attention_decode(const attention_decode_params& p, cudaStream
         else
             decode_split_kernel<bf16><<<grid, k_threads, 0, s>>>(p);
     }
-    decode_combine_kernel<<<dim3(unsigned(a.n_heads), unsigned(a.n)), 128, 0, s>>>(p, splits);
+    decode_combine_kernel<<<dim3(unsigned(a.n_heads), unsigned(a.n)), 32 * k_combine_warps, 0, s>>>(p, splits);
     return cudaGetLastError();
 }
 
