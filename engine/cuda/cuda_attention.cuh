@@ -68,8 +68,10 @@ struct attention_decode_params {
 };
 size_t attention_decode_scratch_floats(int64_t n, int64_t n_heads, int64_t d, int64_t max_keys);
 cudaError_t launch_attention_decode(const attention_decode_params& p, cudaStream_t s);
-// The grouped-query kernel launch_attention_decode prefers (one CTA per KV head and chunk, every key read once):
-// query heads per KV head <= 8, d a multiple of 32 up to 256, 16-byte aligned caches. Callable directly (tests).
+// The grouped-query kernels launch_attention_decode prefers (one CTA per KV head and chunk, every key read once):
+// on the tensor cores for a bf16 cache with d = 64 or 128 and up to 16 query heads per KV head; otherwise in fp32
+// on the CUDA cores for up to 8 query heads per KV head and d a multiple of 32 up to 256. 16-byte aligned caches.
+// Callable directly (tests).
 bool attention_decode_gqa_supported(const attention_decode_params& p);
 cudaError_t launch_attention_decode_gqa(const attention_decode_params& p, int64_t splits, cudaStream_t s);
 
