@@ -264,8 +264,7 @@ void cuda_backend::forward(backend_state& state_base, std::span<const int32_t> i
     std::lock_guard<std::mutex> lock(m_mutex);
     check(cudaSetDevice(m_options.device), "cudaSetDevice");
     grow_cache(*st, st->pos + n);
-    if (n <= k_decode_max_tokens && m_options.decode_kernels && !tensor_parallel())
-        return decode(*st, ids, rows, logits);
+    if (n <= k_decode_max_tokens && m_options.decode_kernels) return decode(*st, ids, rows, logits);
     for (int64_t done = 0; done < n;) {
         const int64_t m = std::min(m_options.max_chunk, n - done);
         const bool last = done + m == n;
@@ -279,11 +278,19 @@ void cuda_backend::forward(backend_state& state_base, std::span<const int32_t> i
     }
 }
 
-// The decode path (cuda_decode.h) over views of this backend's weights and the state's buffers.
+// The decode path (cuda_decode.h) over views of this backend's weights and the state's buffers; a TP rank's own
+// sizes and slices, with the same all-reduces as forward_chunk (graphs only over a capturable collective: NCCL).
 void cuda_backend::decode(cuda_state& st, std::span<const int32_t> ids, logits_rows rows, float* logits) {
     if (!m_decoder) {
         decode_model dm;
-        dm.c = m_config;
+        dm.c = m_local;
+        if (tensor_parallel()) {
+            dm.tp.collective = m_options.collective;
+            dm.tp.rank = m_options.tp_rank;
+            dm.tp.vocab_begin = m_slice.vocab.begin;
+            dm.tp.vocab_end = m_slice.vocab.end;
+            dm.tp.attn_dim_total = m_config.attn_dim();
+        }
         dm.embed = m_embed.data();
         dm.lm_head = m_lm_head.data();
         dm.final_norm = m_final_norm.data();

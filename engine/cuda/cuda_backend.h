@@ -53,8 +53,9 @@ struct cuda_options {
     // (rows, vocab_size / tp_size) slice of the logits.
     int tp_rank = 0, tp_size = 1;
     tp_collective* collective = nullptr;
-    // Steps of at most 8 tokens (one TP rank only) take the decode path of cuda_decode.h: GEMV products, device-side
-    // MoE routing, flash-decoding, no host synchronisation inside; single tokens replay a per-state CUDA graph.
+    // Steps of at most 8 tokens take the decode path of cuda_decode.h: GEMV products, device-side MoE routing,
+    // flash-decoding, no host synchronisation inside; single tokens replay a per-state CUDA graph (a TP rank: only
+    // over NCCL; emulated ranks synchronise inside their all-reduces and run the step without a graph).
     bool decode_kernels = true;
     bool decode_graphs = true;
 };

@@ -4,6 +4,8 @@
 #include "engine/cuda/cuda_decode_gemv.cuh"
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/cuda/cuda_ops.cuh"
+#include "engine/cuda/cuda_tp_collective.h"
+#include "engine/cuda/cuda_tp_ops.cuh"
 
 #include <algorithm>
 #include <cmath>
@@ -59,11 +61,16 @@ cuda_decoder::cuda_decoder(decode_model m, cudaStream_t s) : m_m(std::move(m)), 
     m_scratch.reserve(size_t(std::max<int64_t>(
         1, lightning_scratch_floats(n, c.num_heads, c.head_dim, std::max<int64_t>(1, c.lightning_block)))));
     m_logits.reserve(size_t(n * c.vocab_size));
+    m_ss.reserve(size_t(n));
     moe_decode_reserve({nullptr, nullptr, nullptr, H, c.num_experts, c.experts_per_token, c.intermediate_size}, n,
                        m_moe);
 }
 
 cuda_decoder::~cuda_decoder() = default;
+
+void cuda_decoder::all_reduce(float* x, int64_t count) {
+    if (m_m.tp.collective) m_m.tp.collective->all_reduce_sum(m_m.tp.rank, x, count, m_s);
+}
 
 void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const int64_t* pos_dev, int64_t n,
                            int64_t first_row, float* part, float* d_logits) {
@@ -71,7 +78,13 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
     const int64_t H = c.hidden_size, D = c.attn_dim(), KV = c.kv_dim(), V = c.vocab_size;
     const int64_t nh = c.num_heads, d = c.head_dim, block = std::max<int64_t>(1, c.lightning_block);
     cudaStream_t s = m_s;
-    check(launch_embed({d_ids, m_m.embed, n, H, m_x.data()}, s), "embedding kernel");
+    if (m_m.tp.collective) {  // vocabulary-parallel rows: zeros for ids another rank holds, summed over the ranks
+        check(launch_embed_part(d_ids, m_m.embed, n, H, m_m.tp.vocab_begin, m_m.tp.vocab_end, m_x.data(), s),
+              "vocabulary-parallel embedding kernel");
+        all_reduce(m_x.data(), n * H);
+    } else {
+        check(launch_embed({d_ids, m_m.embed, n, H, m_x.data()}, s), "embedding kernel");
+    }
     for (size_t l = 0; l < m_m.layers.size(); ++l) {
         const decode_layer& w = m_m.layers[l];
         rmsnorm_params in{};
@@ -116,7 +129,15 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
             on.dim = D;
             on.eps = float(c.lightning_norm_eps);
             on.y = m_o.data();
-            check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
+            if (m_m.tp.collective) {  // the norm's row spans every rank's heads: its sum of squares is all-reduced
+                check(launch_sum_squares(m_o.data(), n, D, m_ss.data(), s), "lightning output sum-of-squares kernel");
+                all_reduce(m_ss.data(), n);
+                check(launch_apply_norm(m_o.data(), m_ss.data(), w.out_norm, n, D, m_m.tp.attn_dim_total,
+                                        float(c.lightning_norm_eps), m_o.data(), s),
+                      "lightning output norm kernel");
+            } else {
+                check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
+            }
             gemv(s, w.gate, false, D, H, m_h.data(), n, m_gate.data(), "output gate GEMV");
             check(launch_gate(m_o.data(), m_gate.data(), m_o.data(), n * D, s), "output gate kernel");
         } else {
@@ -158,6 +179,7 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
             check(launch_attention_decode(ap, s), "flash-decoding kernels");
         }
         gemv(s, w.out, false, H, D, m_o.data(), n, m_b.data(), "out projection GEMV");
+        all_reduce(m_b.data(), n * H);  // row-parallel out_proj / o_proj: partial sums over the ranks' heads
 
         rmsnorm_params post{};
         post.res = m_h.data();
@@ -173,6 +195,7 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
 
         const moe_weights mw{w.router, w.w13, w.w2, H, c.num_experts, c.experts_per_token, c.intermediate_size};
         moe_decode(s, mw, m_g.data(), n, m_m_out.data(), m_moe);
+        all_reduce(m_m_out.data(), n * H);  // w2 columns split: partial sums over the ranks' intermediate rows
     }
     if (!d_logits) return;
     const int64_t count = n - first_row;
@@ -205,12 +228,21 @@ void cuda_decoder::step(const decode_state& st, const int32_t* ids, int64_t n, i
 }
 
 void cuda_decoder::step_graph(std::shared_ptr<void>& slot, const decode_state& st, int32_t id, float* logits) {
+    tp_collective* coll = m_m.tp.collective;
+    // Emulated ranks: the all-reduce's host rendezvous cannot be captured, so no graph. NCCL: the first step of
+    // this decoder runs plain, so that NCCL's lazily made connections and buffers are set up outside any capture.
+    if (coll && (!coll->graph_capturable() || m_tp_warm_epoch != coll->epoch())) {
+        m_tp_warm_epoch = coll->epoch();
+        step(st, &id, 1, 0, logits);
+        return;
+    }
     std::vector<const void*> key;
     for (float* p : st.lightning) key.push_back(p);
     for (void* p : st.k_cache) key.push_back(p);
     for (void* p : st.v_cache) key.push_back(p);
     key.push_back(reinterpret_cast<const void*>(st.capacity));
     key.push_back(reinterpret_cast<const void*>(intptr_t(st.kv_f32)));
+    if (coll) key.push_back(reinterpret_cast<const void*>(uintptr_t(coll->epoch())));  // the communicators captured
     auto* g = static_cast<graph*>(slot.get());
     if (!g || g->owner != this || g->key != key) {
         auto fresh = std::make_shared<graph>();
@@ -243,6 +275,8 @@ void cuda_decoder::step_graph(std::shared_ptr<void>& slot, const decode_state& s
         if (ok) ok = cudaGraphInstantiate(&g->exec, captured, 0) == cudaSuccess;
         if (captured) cudaGraphDestroy(captured);
         cudaGetLastError();
+        // NCCL: a captured collective must be captured, and its graph launched, on every rank — all or none.
+        if (coll) ok = coll->all_agree(m_m.tp.rank, ok);
         if (!ok) {
             step(st, &id, 1, 0, logits);
             return;

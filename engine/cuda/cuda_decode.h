@@ -8,6 +8,15 @@
 //   * the position comes from device memory, so one captured graph serves every step until the KV cache moves
 //     (grow_cache reallocates: the graph is captured again) — the graph is keyed by the state's buffers.
 //
+// A tensor-parallel rank (decode_model::tp set) runs the same step over its local sizes (heads, KV heads, its part
+// of the experts' intermediate dimension, its vocabulary slice) with the all-reduces of cuda_backend::forward_chunk,
+// each enqueued on the decode stream: after the vocabulary-parallel embedding, after out_proj / o_proj, after the
+// MoE block, and on the lightning output norm's sums of squares; the logits written are the rank's slice. Graphs:
+// with a capturable collective (NCCL) each rank captures its step, all-reduces included, from its own thread
+// (thread-local capture mode); the ranks then vote (tp_collective::all_agree) so that either every rank launches
+// its graph or none does, as NCCL requires. The emulated collective synchronises on the host inside each
+// all-reduce, which a capture cannot hold: its ranks run the plain step (no graph), every step.
+//
 // Ownership: cuda_decoder holds its own fixed-size workspace (never reallocated, so graphs stay valid) and views of
 // the backend's weights (not owned: the backend outlives it). A state's graph lives in the state (decode_slot), so
 // a clone gets its own. Thread-safety: one call at a time (the backend's mutex).
@@ -22,6 +31,8 @@
 
 namespace m1::cuda {
 
+class tp_collective;  // cuda_tp_collective.h
+
 constexpr int64_t k_decode_max_tokens = 8;
 
 // Views of one layer's device weights (layouts as in cuda_backend.cpp).
@@ -34,13 +45,22 @@ struct decode_layer {
     const float* pw = nullptr;
 };
 
+// Tensor parallelism of one rank; collective null at tp_size 1.
+struct decode_tp {
+    tp_collective* collective = nullptr;  // not owned
+    int rank = 0;
+    int64_t vocab_begin = 0, vocab_end = 0;  // the embedding rows this rank holds
+    int64_t attn_dim_total = 0;              // the whole model's nh·d: the lightning output norm's divisor
+};
+
 struct decode_model {
-    model_config c;
-    const bf16* embed = nullptr;       // (V, H)
+    model_config c;  // the rank's sizes (tp_plan::rank_config); the whole model's at tp_size 1
+    const bf16* embed = nullptr;       // (V, H), V = c.vocab_size (the rank's slice under TP)
     const float* lm_head = nullptr;    // (V, H) fp32
     const float* final_norm = nullptr;
     const float* inv_freq = nullptr;
     std::vector<decode_layer> layers;
+    decode_tp tp;
 };
 
 // Views of one sequence's device state.
@@ -57,11 +77,13 @@ public:
     cuda_decoder(decode_model m, cudaStream_t s);
     ~cuda_decoder();
 
-    // n in [1, 8] tokens at st.pos; when logits is set, rows [first_row, n) of fp32 logits are written there.
-    // Synchronises once, at the end. Throws cuda_error.
+    // n in [1, 8] tokens at st.pos; when logits is set, rows [first_row, n) of fp32 logits are written there
+    // (V = c.vocab_size columns). Synchronises once, at the end (plus inside each emulated all-reduce). Throws
+    // cuda_error.
     void step(const decode_state& st, const int32_t* ids, int64_t n, int64_t first_row, float* logits);
     // One token through the graph kept in `slot` (captured now when empty or made for other buffers); falls back
-    // to step() when capture fails, e.g. on a stream already being captured by the caller.
+    // to step() when capture fails, e.g. on a stream already being captured by the caller. Under TP every rank
+    // must call it for the same step (it votes with the others); a non-capturable collective always takes step().
     void step_graph(std::shared_ptr<void>& slot, const decode_state& st, int32_t id, float* logits);
 
 private:
@@ -69,13 +91,18 @@ private:
     // Every kernel of one step; no allocation, no synchronisation. pos_dev null: the position is st.pos.
     void enqueue(const decode_state& st, const int32_t* d_ids, const int64_t* pos_dev, int64_t n, int64_t first_row,
                  float* part, float* d_logits);
+    void all_reduce(float* x, int64_t count);  // the TP ranks' partial sums, on m_s; nothing at tp_size 1
 
     decode_model m_m;
     cudaStream_t m_s;
     int64_t m_proj_w = 0;
     device_buffer<int32_t> m_ids;
     device_buffer<float> m_x, m_h, m_b, m_g, m_m_out, m_proj, m_o, m_gate, m_scratch, m_logits, m_part;
+    device_buffer<float> m_ss;  // (n) TP: sums of squares of the lightning output rows
     moe_workspace m_moe;
+    // TP: the first step on each set of communicators (tp_collective::epoch) runs without capture, so that NCCL sets
+    // its connections up outside a graph. ~0: none yet.
+    uint64_t m_tp_warm_epoch = ~uint64_t(0);
 };
 
 }  // namespace m1::cuda

@@ -7,6 +7,8 @@
 //   mode nccl      rank r on GPU devices[r] (default 0..N−1), NCCL all-reduces (needs N GPUs and NCCL).
 //   mode emulated  every rank on one GPU (devices[0]); all-reduce by a summation kernel once every rank has its
 //                  partial result: the single-GPU check that TP = 2/4/8 gives the TP = 1 logits.
+// Steps of at most 8 tokens take each rank's decode path (cuda_decode.h), single tokens through a CUDA graph per
+// rank and state when the collective can be captured (NCCL); emulated ranks run the decode step without graphs.
 //
 // Ownership: owns its ranks and the collective; states made by new_state() hold one cuda_state per rank (each on its
 // rank's GPU) and are owned by the caller. Thread-safety: forward() calls are serialised by a mutex.
@@ -69,6 +71,12 @@ public:
     void forward(backend_state& state, std::span<const int32_t> ids, logits_rows rows, float* logits) override;
 
     int size() const { return int(m_ranks.size()); }
+    // Every rank's decode path switches (cuda_backend::set_decode_path): steps of <= 8 tokens through the decode
+    // kernels (else the chunk path), single tokens through per-rank CUDA graphs (NCCL only; see cuda_decode.h).
+    void set_decode_path(bool kernels, bool graphs) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        for (auto& r : m_ranks) r->set_decode_path(kernels, graphs);
+    }
     const cuda_backend& rank(int r) const { return *m_ranks.at(size_t(r)); }
 
 private:

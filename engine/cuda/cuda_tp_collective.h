@@ -9,6 +9,10 @@
 //             (cuda_tp_emulated.h; the GPU counterpart of engine/tp/tp_collectives.h).
 //   nccl      one GPU per rank, ncclAllReduce (fp32, sum) on the rank's communicator and stream (cuda_tp_nccl.h).
 //
+// The decode path (cuda_decode.h) records its step, all-reduces included, into a CUDA graph per rank when the
+// collective says graph_capturable() (NCCL: the call is only a launch on the stream); the emulated one synchronises
+// on the host inside the call, so its ranks run the decode step without a graph.
+//
 // Thread-safety: all_reduce_sum is called concurrently by the ranks' threads, each with its own rank index; abort()
 // may be called from any thread.
 #pragma once
@@ -26,6 +30,14 @@ public:
     // data: count floats on rank's device, produced by work queued on stream s; afterwards (in stream order) every
     // rank's data holds the sum over ranks. Throws cuda_error on a failed call or after abort().
     virtual void all_reduce_sum(int rank, float* data, int64_t count, cudaStream_t s) = 0;
+    // Whether all_reduce_sum may be recorded by a stream capture (no host synchronisation inside the call).
+    virtual bool graph_capturable() const = 0;
+    // A host-side vote (cuda_tp_vote.h): each rank calls it once per round; true when every rank passed ok. Throws
+    // cuda_error after abort().
+    virtual bool all_agree(int rank, bool ok) = 0;
+    // Changes whenever the underlying communicators are made again (NCCL after an abort): graphs that captured
+    // the old ones must be captured again.
+    virtual uint64_t epoch() const { return 0; }
     // A rank failed: ranks waiting in (or later entering) a collective throw instead of waiting forever.
     virtual void abort() = 0;
     // Called once before each forward pass of the group: clears a previous abort.

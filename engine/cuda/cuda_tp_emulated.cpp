@@ -7,7 +7,8 @@
 
 namespace m1::cuda {
 
-tp_emulated_collective::tp_emulated_collective(int ranks) : m_size(ranks), m_buffers(size_t(ranks > 0 ? ranks : 0)) {
+tp_emulated_collective::tp_emulated_collective(int ranks)
+    : m_size(ranks), m_buffers(size_t(ranks > 0 ? ranks : 0)), m_vote(ranks) {
     if (ranks < 1 || ranks > k_max_ranks)
         throw std::invalid_argument("emulated tensor parallelism: " + std::to_string(ranks) +
                                     " ranks (supported: 1 to " + std::to_string(k_max_ranks) + ")");
@@ -50,12 +51,14 @@ void tp_emulated_collective::abort() {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_aborted = true;
     m_cv.notify_all();
+    m_vote.abort();
 }
 
 void tp_emulated_collective::reset() {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_aborted = false;
     m_arrived = 0;
+    m_vote.reset();
 }
 
 }  // namespace m1::cuda

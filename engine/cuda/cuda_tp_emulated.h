@@ -8,6 +8,7 @@
 #pragma once
 
 #include "engine/cuda/cuda_tp_collective.h"
+#include "engine/cuda/cuda_tp_vote.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -20,6 +21,8 @@ public:
     explicit tp_emulated_collective(int ranks);  // throws std::invalid_argument outside [1, k_max_ranks]
     int size() const override { return m_size; }
     void all_reduce_sum(int rank, float* data, int64_t count, cudaStream_t s) override;
+    bool graph_capturable() const override { return false; }  // the rendezvous synchronises on the host
+    bool all_agree(int rank, bool ok) override { return m_vote.vote(rank, ok); }
     void abort() override;
     void reset() override;
 
@@ -32,6 +35,7 @@ private:
     int m_arrived = 0;
     uint64_t m_round = 0;
     bool m_aborted = false;
+    tp_host_vote m_vote;
 };
 
 }  // namespace m1::cuda

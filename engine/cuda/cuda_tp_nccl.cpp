@@ -1,5 +1,6 @@
 #include "engine/cuda/cuda_tp_nccl.h"
 
+#include "engine/cuda/cuda_tp_vote.h"
 #include "engine/cuda/cuda_util.h"
 
 #include <dlfcn.h>
@@ -64,7 +65,9 @@ void check_nccl(ncclResult_t r, const char* what) {
 
 class nccl_collective final : public tp_collective {
 public:
-    explicit nccl_collective(std::vector<int> devices) : m_devices(std::move(devices)) { init(); }
+    explicit nccl_collective(std::vector<int> devices) : m_devices(std::move(devices)), m_vote(int(m_devices.size())) {
+        init();
+    }
     ~nccl_collective() override { destroy(); }
 
     int size() const override { return int(m_devices.size()); }
@@ -75,16 +78,25 @@ public:
                    "ncclAllReduce");
     }
 
+    // ncclAllReduce only enqueues on s; NCCL supports capture since 2.9 (CUDA >= 11.3). The ranks capture from
+    // their own threads, hence cudaStreamCaptureModeThreadLocal in cuda_decode.cpp (NCCL's advice for that case).
+    bool graph_capturable() const override { return true; }
+    bool all_agree(int rank, bool ok) override { return m_vote.vote(rank, ok); }
+    uint64_t epoch() const override { return m_epoch; }
+
     // A rank that fails leaves its peers' all-reduce kernels waiting; aborting the communicators releases them.
     void abort() override {
+        m_vote.abort();
         if (m_aborted.exchange(true)) return;
         for (ncclComm_t c : m_comms) nccl().comm_abort(c);
         m_comms.clear();
     }
 
     void reset() override {
+        m_vote.reset();
         if (!m_aborted) return;
         init();
+        ++m_epoch;
         m_aborted = false;
     }
 
@@ -103,6 +115,8 @@ private:
     std::vector<int> m_devices;
     std::vector<ncclComm_t> m_comms;
     std::atomic<bool> m_aborted{false};
+    tp_host_vote m_vote;
+    std::atomic<uint64_t> m_epoch{0};  // communicators made again after an abort
 };
 
 }  // namespace

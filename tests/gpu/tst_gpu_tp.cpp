@@ -8,8 +8,13 @@
 //                          × 128, 8 kv heads — replicated at TP 16 —, 4 experts × 9216, a lightning and a softmax
 //                          layer): within 2e-2 max-relative per row of the TP = 1 logits with the same argmax at
 //                          >= 99% of rows, for a prefill and for decode steps; forks of a TP state continue bit for bit.
-//   tst_gpu_tp --nccl   on two GPUs with NCCL (one thread per GPU): TP = 2 matches TP = 1 the same way; exits 77
-//                       (skipped) with fewer than two GPUs or without NCCL.
+//                          Decode steps (1 token, and 3 at a time) take each rank's decode path (cuda_decode.h, no
+//                          graphs when emulated) and are compared with TP 1's decode path (graphs) and with the TP
+//                          ranks' chunk path (decode_kernels off);
+//   tst_gpu_tp --nccl   on two GPUs with NCCL (one thread per GPU): TP = 2 matches TP = 1 the same way; its decode
+//                       steps through per-rank CUDA graphs (NCCL all-reduces captured) equal the same steps without
+//                       graphs bit for bit (two ranks: a + b is exact whatever NCCL's algorithm); exits 77 (skipped)
+//                       with fewer than two GPUs or without NCCL.
 // Exit 77 without a GPU (after the arithmetic checks passed).
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/cuda_memory_plan.h"
@@ -126,6 +131,32 @@ std::vector<float> run(backend& be, const std::vector<int32_t>& ids, int64_t dec
     return out;
 }
 
+// Logits of every position: a prefill of the first k ids, then forward calls of `step` ids each (the decode path
+// takes calls of up to 8 ids; no graph for more than one).
+std::vector<float> run_steps(backend& be, const std::vector<int32_t>& ids, int64_t k, int64_t step) {
+    const int64_t n = int64_t(ids.size()), V = be.config().vocab_size;
+    std::vector<float> out(static_cast<size_t>(n * V));
+    std::unique_ptr<backend_state> st = be.new_state();
+    be.forward(*st, std::span<const int32_t>(ids.data(), size_t(k)), logits_rows::all, out.data());
+    for (int64_t t = k; t < n; t += step) {
+        const int64_t m = std::min(step, n - t);
+        be.forward(*st, std::span<const int32_t>(ids.data() + t, size_t(m)), logits_rows::all, out.data() + t * V);
+    }
+    return out;
+}
+
+// Decode steps of a TP backend through its ranks' decode path and through their chunk path (the kernels of a
+// prefill): within tolerance; the decode path is switched back on afterwards.
+void decode_vs_chunk_path(gpu_test::suite& s, cuda::cuda_tp_backend& be, const std::vector<int32_t>& ids, int64_t k,
+                          const std::string& what, bool fast = false) {
+    const std::vector<float> dec = run(be, ids, k);
+    be.set_decode_path(false, false);
+    const std::vector<float> chunk = run(be, ids, k);
+    be.set_decode_path(true, true);
+    expect_close(s, what + ": decode path vs chunk path, decode from " + std::to_string(k), dec, chunk,
+                 be.config().vocab_size, fast);
+}
+
 // A snapshot after half the ids, continued by the session and by a fork: identical logits.
 void fork_exact(gpu_test::suite& s, backend& be, const std::vector<int32_t>& ids, const std::string& what) {
     const int64_t n = int64_t(ids.size()), k = n / 2;
@@ -230,10 +261,15 @@ void golden_emulated(gpu_test::suite& s) {
                 const std::vector<float> got = run(be, ids, -1);
                 expect_close(s, what + " vs TP 1, prefill", got, run(one, ids, -1), V);
                 expect_close(s, what + " vs transformers, prefill", got, ref, V);
-                if (n > 1) {
-                    expect_close(s, what + " vs TP 1, decode from " + std::to_string(n / 3), run(be, ids, n / 3),
-                                 run(one, ids, n / 3), V);
-                    if (tp == 2) fork_exact(s, be, ids, what);
+                if (n > 1) {  // both through the decode path: TP 1 with graphs, the emulated ranks without
+                    expect_close(s, what + " vs TP 1, decode path from " + std::to_string(n / 3),
+                                 run(be, ids, n / 3), run(one, ids, n / 3), V);
+                    expect_close(s, what + " vs TP 1, decode path 3 tokens a step from " + std::to_string(n / 3),
+                                 run_steps(be, ids, n / 3, 3), run_steps(one, ids, n / 3, 3), V);
+                    if (tp == 2) {
+                        fork_exact(s, be, ids, what);
+                        decode_vs_chunk_path(s, be, ids, n / 3, what);
+                    }
                 }
                 if (tp == 2)
                     expect_close(s, std::string(name) + " " + len + " tokens, m1 logits --backend cuda-tp2-emulated",
@@ -259,11 +295,12 @@ void real_width(gpu_test::suite& s, bool nccl) {
         cuda::cuda_options o;
         o.precision = prec;
         o.context = 1024;
-        std::vector<float> ref_prefill, ref_decode;
+        std::vector<float> ref_prefill, ref_decode, ref_steps;
         {
             cuda::cuda_backend one(c, 77, o);
             ref_prefill = run(one, ids, -1);
             ref_decode = run(one, ids, n - 6);
+            ref_steps = run_steps(one, ids, n - 6, 3);
         }
         const std::vector<int> sizes = nccl ? std::vector<int>{2} : fast ? std::vector<int>{8}
                                                                          : std::vector<int>{2, 4, 8, 16};
@@ -277,7 +314,19 @@ void real_width(gpu_test::suite& s, bool nccl) {
                                      (fast ? "fast" : "reference") + " precision, " + be.name();
             std::printf("  %s: rank 0 plan %s\n", what.c_str(), be.rank(0).plan().describe().c_str());
             expect_close(s, what + " vs TP 1, prefill of 300", run(be, ids, -1), ref_prefill, V, fast);
-            expect_close(s, what + " vs TP 1, decode of the last 6", run(be, ids, n - 6), ref_decode, V, fast);
+            const std::vector<float> dec = run(be, ids, n - 6);
+            expect_close(s, what + " vs TP 1, decode path, the last 6", dec, ref_decode, V, fast);
+            expect_close(s, what + " vs TP 1, decode path, the last 6 in steps of 3", run_steps(be, ids, n - 6, 3),
+                         ref_steps, V, fast);
+            if (!fast && (tp == 2 || tp == 8)) fork_exact(s, be, ids, what);
+            if (nccl) {  // graphs (the default) against the same steps without: bit for bit
+                be.set_decode_path(true, false);
+                const std::vector<float> plain = run(be, ids, n - 6);
+                be.set_decode_path(true, true);
+                s.check(dec == plain, what + ": decode steps through CUDA graphs (NCCL captured) equal the steps "
+                                             "without graphs, bit for bit");
+            }
+            if (!fast && tp == 2) decode_vs_chunk_path(s, be, ids, n - 6, what);
         }
     }
 }
@@ -299,8 +348,17 @@ void golden_nccl(gpu_test::suite& s) {
     expect_close(s, "partial_rotary_gqa4 700 tokens, cuda-tp2 (NCCL) vs TP 1, prefill", got, one_prefill, V);
     expect_close(s, "partial_rotary_gqa4 700 tokens, cuda-tp2 (NCCL) vs transformers", got,
                  read_floats(dir / "logits_700.bin"), V);
-    expect_close(s, "partial_rotary_gqa4 700 tokens, cuda-tp2 (NCCL) vs TP 1, decode from 600", run(be, ids, 600),
-                 one_decode, V);
+    const std::vector<float> dec = run(be, ids, 600);  // 100 steps: the first plain, then each rank's graph
+    expect_close(s, "partial_rotary_gqa4 700 tokens, cuda-tp2 (NCCL) vs TP 1, decode path from 600", dec, one_decode,
+                 V);
+    be.set_decode_path(true, false);
+    const std::vector<float> plain = run(be, ids, 600);
+    be.set_decode_path(true, true);
+    s.check(dec == plain, "partial_rotary_gqa4, cuda-tp2 (NCCL): 100 decode steps through CUDA graphs equal the "
+                          "steps without graphs, bit for bit");
+    expect_close(s, "partial_rotary_gqa4 700 tokens, cuda-tp2 (NCCL), decode path 3 tokens a step vs TP 1",
+                 run_steps(be, ids, 600, 3), run_steps(one, ids, 600, 3), V);
+    decode_vs_chunk_path(s, be, ids, 600, "partial_rotary_gqa4, cuda-tp2 (NCCL)");
     fork_exact(s, be, ids, "partial_rotary_gqa4, cuda-tp2 (NCCL)");
     expect_close(s, "partial_rotary_gqa4 700 tokens, m1 logits --backend cuda-tp2",
                  run_cli(dir, dir / "ids_700.txt", "cuda-tp2"), read_floats(dir / "logits_700.bin"), V);

@@ -3,6 +3,8 @@
 // with softmax at 7 and 15; ~99 GB of seeded random bf16 weights generated on the GPUs) at TP = 1 (one GPU,
 // cuda_backend) and TP = 2, 4, 8 over NCCL for as many GPUs as are visible (cuda_tp_backend, one thread per GPU):
 // prefill of 8K and 32K tokens in one call (chunks of 8192), then 16 decode steps (median), fast precision.
+// Decode is timed three ways on the same state: the decode path with CUDA graphs (the default: per rank, NCCL
+// all-reduces captured), the decode path without graphs, and the chunk path (cuBLAS at n = 1, host MoE grouping).
 // Also measures the NCCL all-reduce of one (8192, 6144) fp32 activation block, the size the prefill reduces 2× per
 // layer. Times are host clocks around synchronous forward() calls.
 // Usage: bench_tp [max_context] [layers]   (default 32768 16; fewer layers when memory is short)
@@ -15,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <span>
 #include <string>
 #include <thread>
@@ -40,7 +43,21 @@ double used_gb(int device) {
     return double(total_b - free_b) / 1e9;
 }
 
-void runs(backend& be, int tp, int64_t max_context, double build_s) {
+// Median seconds of 16 single-token steps after one untimed step (workspace growth, graph capture).
+double decode_median(backend& be, backend_state& st, std::vector<float>& logits) {
+    std::vector<double> steps;
+    for (int i = 0; i < 17; ++i) {
+        const int32_t id = int32_t(i * 7919 % 200000);
+        const double d0 = now_s();
+        be.forward(st, std::span<const int32_t>(&id, 1), logits_rows::last, logits.data());
+        steps.push_back(now_s() - d0);
+    }
+    steps.erase(steps.begin());
+    return median(steps);
+}
+
+// set_path(kernels, graphs): the backend's decode path switches (cuda_backend / cuda_tp_backend::set_decode_path).
+void runs(backend& be, int tp, int64_t max_context, double build_s, const std::function<void(bool, bool)>& set_path) {
     const int64_t V = be.config().vocab_size;
     std::vector<float> logits(static_cast<size_t>(V));
     uint64_t z = 99;
@@ -51,17 +68,16 @@ void runs(backend& be, int tp, int64_t max_context, double build_s) {
         const double p0 = now_s();
         be.forward(*st, ids, logits_rows::last, logits.data());
         const double prefill = now_s() - p0;
-        std::vector<double> steps;
-        for (int i = 0; i < 17; ++i) {
-            const int32_t id = int32_t(i * 7919 % 200000);
-            const double d0 = now_s();
-            be.forward(*st, std::span<const int32_t>(&id, 1), logits_rows::last, logits.data());
-            steps.push_back(now_s() - d0);
-        }
-        steps.erase(steps.begin());  // the first step pays one-time workspace growth
-        std::printf("| %-9s | %2d | %6lld | %8.3f s | %9.0f | %8.2f | %7.1f | %6.1f GB | %5.1f s |\n", be.name().c_str(),
-                    tp, (long long)ctx, prefill, double(ctx) / prefill, 1e3 * median(steps), 1.0 / median(steps),
-                    used_gb(0), build_s);
+        set_path(true, true);
+        const double graphs = decode_median(be, *st, logits);
+        set_path(true, false);
+        const double plain = decode_median(be, *st, logits);
+        set_path(false, false);
+        const double chunk = decode_median(be, *st, logits);
+        set_path(true, true);
+        std::printf("| %-9s | %2d | %6lld | %8.3f s | %9.0f | %8.2f | %7.1f | %8.2f | %8.2f | %6.1f GB | %5.1f s |\n",
+                    be.name().c_str(), tp, (long long)ctx, prefill, double(ctx) / prefill, 1e3 * graphs, 1.0 / graphs,
+                    1e3 * plain, 1e3 * chunk, used_gb(0), build_s);
         std::fflush(stdout);
     }
 }
@@ -129,12 +145,13 @@ int main(int argc, char** argv) {
         std::printf("bench_tp: W16-like, %lld layers, %lld experts x %lld, %d GPU(s) visible, NCCL %s\n",
                     (long long)c.num_layers, (long long)c.num_experts, (long long)c.intermediate_size, count,
                     nccl_available() ? "yes" : "no");
-        std::printf("| backend | TP | context | prefill | tok/s | decode ms/token | tok/s | GPU 0 used | build |\n"
-                    "|---|---|---|---|---|---|---|---|---|\n");
+        std::printf("| backend | TP | context | prefill | tok/s | decode ms/token (graphs) | tok/s | no graphs ms | "
+                    "chunk path ms | GPU 0 used | build |\n"
+                    "|---|---|---|---|---|---|---|---|---|---|---|\n");
         {
             const double t0 = now_s();
             cuda_backend one(c, 1234, o);
-            runs(one, 1, max_context, now_s() - t0);
+            runs(one, 1, max_context, now_s() - t0, [&](bool k, bool g) { one.set_decode_path(k, g); });
         }
         for (int tp = 2; tp <= count && tp <= 8 && nccl_available(); tp *= 2) {
             all_reduce_time(tp);
@@ -144,7 +161,7 @@ int main(int argc, char** argv) {
             t.rank = o;
             const double t0 = now_s();
             cuda_tp_backend be(c, 1234, t);
-            runs(be, tp, max_context, now_s() - t0);
+            runs(be, tp, max_context, now_s() - t0, [&](bool k, bool g) { be.set_decode_path(k, g); });
         }
     } catch (const std::exception& e) {
         std::printf("bench_tp: %s\n", e.what());
