@@ -1,7 +1,8 @@
 // Tensor parallelism on the GPU (cuda_tp_backend.h) against the TP = 1 CUDA backend, and the per-GPU memory plan.
 //   tst_gpu_tp          1. memory plan per GPU (pure arithmetic, runs without a GPU): the rank plans add up to the
 //                          whole model's plus the replicated tensors; full MiniMax-M1 fits 8 × H200 in bf16 and
-//                          4 × H200 only with 8-bit experts;
+//                          4 × H200 only with 8-bit experts; the ranks' host vote on their graph captures
+//                          (cuda_tp_vote.h, host threads only): the AND of each round, released by an abort;
 //                       2. on one GPU, TP = 2, 4, 8 emulated (ranks in threads on one GPU, all-reduce by a summation
 //                          kernel) on the golden checkpoints (tests/reference/model/golden, logits from transformers'
 //                          MiniMax) and TP = 2, 4, 8, 16 on a real-width random configuration (hidden 6144, 64 heads
@@ -19,6 +20,7 @@
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/cuda_memory_plan.h"
 #include "engine/cuda/cuda_tp_backend.h"
+#include "engine/cuda/cuda_tp_vote.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/model_presets.h"
 #include "engine/model/session.h"
@@ -28,7 +30,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <chrono>
 #include <span>
+#include <thread>
 #include <unistd.h>
 
 using namespace m1;
@@ -233,6 +238,46 @@ void memory_checks(gpu_test::suite& s) {
             "TP 16: the KV cache per GPU is that of TP 8 (kv heads replicated)");
 }
 
+// 4 rank threads vote 200 rounds; in round r rank (r mod 5) votes false when r is a multiple of 3 and that rank
+// exists, so the expected AND of each round is known independently of the vote. Then an abort releases a rank that
+// waits for peers that never come.
+void vote_checks(gpu_test::suite& s) {
+    constexpr int ranks = 4, rounds = 200;
+    cuda::tp_host_vote vote(ranks);
+    std::vector<std::vector<char>> got(ranks, std::vector<char>(rounds));
+    std::vector<std::thread> threads;
+    for (int r = 0; r < ranks; ++r)
+        threads.emplace_back([&, r] {
+            for (int i = 0; i < rounds; ++i) got[size_t(r)][size_t(i)] = vote.vote(r, !(i % 3 == 0 && i % 5 == r));
+        });
+    for (auto& t : threads) t.join();
+    int wrong = 0;
+    for (int i = 0; i < rounds; ++i) {
+        const bool want = !(i % 3 == 0 && i % 5 < ranks);
+        for (int r = 0; r < ranks; ++r) wrong += bool(got[size_t(r)][size_t(i)]) != want;
+    }
+    s.check(wrong == 0, "TP vote: 4 threads x 200 rounds, every rank gets the AND of its round (" +
+                            std::to_string(wrong) + " wrong)");
+    std::atomic<int> threw{0};
+    std::thread waiter([&] {
+        try {
+            vote.vote(0, true);  // ranks 1..3 never vote
+        } catch (const cuda::cuda_error&) {
+            ++threw;
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    vote.abort();
+    waiter.join();
+    s.check(threw == 1, "TP vote: abort() releases a waiting rank with an error");
+    vote.reset();
+    std::vector<std::thread> again;
+    std::atomic<int> yes{0};
+    for (int r = 0; r < ranks; ++r) again.emplace_back([&, r] { yes += vote.vote(r, true); });
+    for (auto& t : again) t.join();
+    s.check(yes == ranks, "TP vote: after reset() a full round passes");
+}
+
 void golden_emulated(gpu_test::suite& s) {
     const fs::path golden = fs::path(source_dir()) / "tests/reference/model/golden";
     for (const char* name : {"peer_full_rotary", "partial_rotary_gqa4", "block256_heads6"}) {
@@ -385,6 +430,7 @@ int main(int argc, char** argv) {
     gpu_test::suite arithmetic("tst_gpu_tp (memory plan per GPU)");
     try {
         memory_checks(arithmetic);
+        vote_checks(arithmetic);
     } catch (const std::exception& e) {
         arithmetic.check(false, std::string("exception: ") + e.what());
     }
