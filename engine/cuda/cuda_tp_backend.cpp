@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <stdexcept>
 #include <thread>
 
@@ -119,6 +120,7 @@ void cuda_tp_backend::build(Make&& make_rank) {
             std::rethrow_exception(e);
         }
     m_shards.resize(size_t(N));
+    m_threads = std::make_unique<tp_rank_threads>(N);
 }
 
 cuda_tp_backend::cuda_tp_backend(const checkpoint& ck, cuda_tp_options options)
@@ -171,7 +173,8 @@ void cuda_tp_backend::forward(backend_state& state_base, std::span<const int32_t
     m_collective->reset();
     std::vector<std::exception_ptr> errors(N);
     std::atomic<int> first_failed{-1};  // its error is the cause; the others' are "another rank failed"
-    const auto run_rank = [&](size_t r) {
+    const std::function<void(int)> run_rank = [&](int rank) {
+        const size_t r = size_t(rank);
         try {
             check(cudaSetDevice(m_devices[r]), "cudaSetDevice");
             m_shards[r].resize(size_t(count * Vr));
@@ -179,15 +182,12 @@ void cuda_tp_backend::forward(backend_state& state_base, std::span<const int32_t
         } catch (...) {
             errors[r] = std::current_exception();
             int none = -1;
-            first_failed.compare_exchange_strong(none, int(r));
+            first_failed.compare_exchange_strong(none, rank);
             m_collective->abort();  // the other ranks would wait for this one at their next all-reduce
         }
     };
     // One host thread per rank: every rank must reach each all-reduce while the others wait there.
-    std::vector<std::thread> threads;
-    for (size_t r = 1; r < N; ++r) threads.emplace_back(run_rank, r);
-    run_rank(0);
-    for (auto& t : threads) t.join();
+    m_threads->run(run_rank);
     if (first_failed >= 0) std::rethrow_exception(errors[size_t(first_failed.load())]);
     // The vocabulary-parallel LM head: rank r's columns are [r·Vr, (r+1)·Vr) of every row.
     for (int64_t t = 0; t < count; ++t)

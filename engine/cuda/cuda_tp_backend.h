@@ -1,8 +1,8 @@
 // Tensor parallelism on the GPU: an m1::backend ("cuda-tpN") that owns N cuda_backend ranks, each holding its slice
 // of the weights (engine/tp/tp_plan.h: whole heads, kv heads split or replicated, experts split along the
 // intermediate dimension, vocabulary-parallel embedding and LM head) and each running the forward pass in its own
-// host thread; the ranks meet at the all-reduces of cuda_tp_collective.h, and the LM head's vocabulary slices are
-// gathered on the host in rank order.
+// host thread (kept from call to call: cuda_tp_threads.h); the ranks meet at the all-reduces of
+// cuda_tp_collective.h, and the LM head's vocabulary slices are gathered on the host in rank order.
 //
 //   mode nccl      rank r on GPU devices[r] (default 0..N−1), NCCL all-reduces (needs N GPUs and NCCL).
 //   mode emulated  every rank on one GPU (devices[0]); all-reduce by a summation kernel once every rank has its
@@ -16,6 +16,7 @@
 
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/cuda_tp_collective.h"
+#include "engine/cuda/cuda_tp_threads.h"
 
 #include <memory>
 #include <mutex>
@@ -89,6 +90,7 @@ private:
     std::unique_ptr<tp_collective> m_collective;
     std::vector<std::unique_ptr<cuda_backend>> m_ranks;
     std::vector<std::vector<float>> m_shards;  // per rank: (rows, V/N) logits slice of the last call
+    std::unique_ptr<tp_rank_threads> m_threads;  // made with the ranks
     std::mutex m_mutex;
 };
 

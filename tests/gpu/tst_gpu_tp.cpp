@@ -2,7 +2,9 @@
 //   tst_gpu_tp          1. memory plan per GPU (pure arithmetic, runs without a GPU): the rank plans add up to the
 //                          whole model's plus the replicated tensors; full MiniMax-M1 fits 8 × H200 in bf16 and
 //                          4 × H200 only with 8-bit experts; the ranks' host vote on their graph captures
-//                          (cuda_tp_vote.h, host threads only): the AND of each round, released by an abort;
+//                          (cuda_tp_vote.h, host threads only): the AND of each round, released by an abort; the
+//                          ranks' kept host threads (cuda_tp_threads.h) run each job once per rank, concurrently,
+//                          rank r > 0 always on the same thread;
 //                       2. on one GPU, TP = 2, 4, 8 emulated (ranks in threads on one GPU, all-reduce by a summation
 //                          kernel) on the golden checkpoints (tests/reference/model/golden, logits from transformers'
 //                          MiniMax) and TP = 2, 4, 8, 16 on a real-width random configuration (hidden 6144, 64 heads
@@ -20,6 +22,7 @@
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/cuda_memory_plan.h"
 #include "engine/cuda/cuda_tp_backend.h"
+#include "engine/cuda/cuda_tp_threads.h"
 #include "engine/cuda/cuda_tp_vote.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/model_presets.h"
@@ -278,6 +281,31 @@ void vote_checks(gpu_test::suite& s) {
     s.check(yes == ranks, "TP vote: after reset() a full round passes");
 }
 
+// 500 jobs over 4 ranks; inside each job the ranks vote, which returns only when all 4 run at once (a hang here
+// means the jobs are not concurrent: ctest's timeout fails it).
+void thread_checks(gpu_test::suite& s) {
+    constexpr int ranks = 4, jobs = 500;
+    cuda::tp_rank_threads threads(ranks);
+    cuda::tp_host_vote vote(ranks);
+    std::vector<int> runs(ranks, 0), moved(ranks, 0);
+    std::vector<std::thread::id> where(ranks);
+    const std::thread::id caller = std::this_thread::get_id();
+    for (int j = 0; j < jobs; ++j)
+        threads.run([&](int r) {
+            vote.vote(r, true);
+            if (runs[size_t(r)] > 0 && where[size_t(r)] != std::this_thread::get_id()) ++moved[size_t(r)];
+            where[size_t(r)] = std::this_thread::get_id();
+            ++runs[size_t(r)];
+        });
+    bool counts = true, fixed = true;
+    for (int r = 0; r < ranks; ++r) {
+        counts &= runs[size_t(r)] == jobs;
+        fixed &= moved[size_t(r)] == 0 && (r == 0) == (where[size_t(r)] == caller);
+    }
+    s.check(counts, "TP rank threads: 500 concurrent jobs, each rank ran each once");
+    s.check(fixed, "TP rank threads: rank 0 on the caller, every other rank always on its own kept thread");
+}
+
 void golden_emulated(gpu_test::suite& s) {
     const fs::path golden = fs::path(source_dir()) / "tests/reference/model/golden";
     for (const char* name : {"peer_full_rotary", "partial_rotary_gqa4", "block256_heads6"}) {
@@ -431,6 +459,7 @@ int main(int argc, char** argv) {
     try {
         memory_checks(arithmetic);
         vote_checks(arithmetic);
+        thread_checks(arithmetic);
     } catch (const std::exception& e) {
         arithmetic.check(false, std::string("exception: ") + e.what());
     }
