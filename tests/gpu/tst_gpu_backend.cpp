@@ -9,6 +9,7 @@
 #include "engine/cuda/cuda_backend.h"
 #include "engine/model/session.h"
 #include "tests/gpu/gpu_check.h"
+#include "tests/gpu/gpu_golden.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -18,25 +19,13 @@
 using namespace m1;
 namespace fs = std::filesystem;
 
+using gpu_test::read_floats;
+using gpu_test::read_ids;
+using gpu_test::source_dir;
+
 namespace {
 
 constexpr double k_tol = 2e-2, k_argmax = 0.99;
-
-std::vector<int32_t> read_ids(const fs::path& p) {
-    std::ifstream in(p);
-    std::vector<int32_t> ids;
-    for (long long v; in >> v;) ids.push_back(int32_t(v));
-    if (ids.empty()) throw std::runtime_error(p.string() + ": no ids");
-    return ids;
-}
-
-std::vector<float> read_floats(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw std::runtime_error(p.string() + ": cannot open");
-    std::vector<float> v(static_cast<size_t>(fs::file_size(p) / 4));
-    in.read(reinterpret_cast<char*>(v.data()), std::streamsize(v.size() * 4));
-    return v;
-}
 
 struct agreement {
     double worst_row = 0;  // max over rows of max|a − b| / max|b|
@@ -144,29 +133,6 @@ void fork_exact(gpu_test::suite& s, backend& be, const std::vector<int32_t>& ids
     s.check(la == lb, what + ": a fork of the snapshot at " + std::to_string(k) + " continues bit for bit");
 }
 
-// The source tree and the m1 executable: the compile-time paths, unless the environment moves them (tests/gpu/run.sh
-// runs prebuilt binaries from another checkout path on the GPU machine).
-std::string source_dir() {
-    const char* e = std::getenv("M1_SOURCE_DIR");
-    return e && *e ? e : M1_SOURCE_DIR;
-}
-
-std::string cli_path() {
-    const char* e = std::getenv("M1_CLI");
-    return e && *e ? e : M1_CLI;
-}
-
-std::vector<float> run_cli(const fs::path& dir, const fs::path& ids, const std::string& extra) {
-    const fs::path out = fs::temp_directory_path() / ("m1_gpu_logits_" + std::to_string(::getpid()) + ".bin");
-    const std::string cmd = "\"" + cli_path() + "\" logits --backend cuda --model \"" + dir.string() + "\" --ids \"" +
-                            ids.string() + "\" --out \"" + out.string() + "\" " + extra;
-    const int rc = std::system(cmd.c_str());
-    if (rc != 0) throw std::runtime_error("'" + cmd + "' failed with status " + std::to_string(rc));
-    std::vector<float> v = read_floats(out);
-    fs::remove(out);
-    return v;
-}
-
 }  // namespace
 
 int main() {
@@ -197,10 +163,10 @@ int main() {
                     fork_exact(s, be, ids, what);
                 }
                 expect_close(s, what + ", against the CPU backend", run(be, ids, 0, -1), run(cpu_be, ids, 0, -1), V);
-                expect_close(s, what + ", m1 logits --backend cuda", run_cli(dir, entry.path(), ""), ref, V);
+                expect_close(s, what + ", m1 logits --backend cuda", gpu_test::logits_cli(dir, entry.path(), "--backend cuda"), ref, V);
                 if (n > 1)
                     expect_close(s, what + ", m1 logits --backend cuda --decode-from " + std::to_string(n - 5),
-                                 run_cli(dir, entry.path(), "--decode-from " + std::to_string(n - 5)), ref, V);
+                                 gpu_test::logits_cli(dir, entry.path(), "--backend cuda --decode-from " + std::to_string(n - 5)), ref, V);
                 expect_close(s, what + ", fast precision, one prefill", run(fast, ids, 0, -1), ref, V, true);
                 if (n > 1) {
                     expect_close(s, what + ", fast precision, decode from " + std::to_string(n / 3),

@@ -29,6 +29,7 @@
 #include "engine/model/session.h"
 #include "engine/tp/tp_plan.h"
 #include "tests/gpu/gpu_check.h"
+#include "tests/gpu/gpu_golden.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -42,47 +43,13 @@
 using namespace m1;
 namespace fs = std::filesystem;
 
+using gpu_test::read_floats;
+using gpu_test::read_ids;
+using gpu_test::source_dir;
+
 namespace {
 
 constexpr double k_tol = 2e-2, k_argmax = 0.99;
-
-std::vector<int32_t> read_ids(const fs::path& p) {
-    std::ifstream in(p);
-    std::vector<int32_t> ids;
-    for (long long v; in >> v;) ids.push_back(int32_t(v));
-    if (ids.empty()) throw std::runtime_error(p.string() + ": no ids");
-    return ids;
-}
-
-std::vector<float> read_floats(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw std::runtime_error(p.string() + ": cannot open");
-    std::vector<float> v(static_cast<size_t>(fs::file_size(p) / 4));
-    in.read(reinterpret_cast<char*>(v.data()), std::streamsize(v.size() * 4));
-    return v;
-}
-
-std::string source_dir() {
-    const char* e = std::getenv("M1_SOURCE_DIR");
-    return e && *e ? e : M1_SOURCE_DIR;
-}
-
-std::string cli_path() {
-    const char* e = std::getenv("M1_CLI");
-    return e && *e ? e : M1_CLI;
-}
-
-// `m1 logits --backend <name>` on a golden directory's ids file.
-std::vector<float> run_cli(const fs::path& dir, const fs::path& ids, const std::string& backend_name) {
-    const fs::path out = fs::temp_directory_path() / ("m1_tp_logits_" + std::to_string(::getpid()) + ".bin");
-    const std::string cmd = "\"" + cli_path() + "\" logits --backend " + backend_name + " --model \"" + dir.string() +
-                            "\" --ids \"" + ids.string() + "\" --out \"" + out.string() + "\"";
-    const int rc = std::system(cmd.c_str());
-    if (rc != 0) throw std::runtime_error("'" + cmd + "' failed with status " + std::to_string(rc));
-    std::vector<float> v = read_floats(out);
-    fs::remove(out);
-    return v;
-}
 
 // Per row: max|got − ref| / max|ref|; the worst row, the fraction of rows within k_tol and with the same argmax.
 void expect_close(gpu_test::suite& s, const std::string& what, const std::vector<float>& got,
@@ -346,7 +313,7 @@ void golden_emulated(gpu_test::suite& s) {
                 }
                 if (tp == 2)
                     expect_close(s, std::string(name) + " " + len + " tokens, m1 logits --backend cuda-tp2-emulated",
-                                 run_cli(dir, entry.path(), "cuda-tp2-emulated"), ref, V);
+                                 gpu_test::logits_cli(dir, entry.path(), "--backend cuda-tp2-emulated"), ref, V);
             }
         }
     }
@@ -434,7 +401,7 @@ void golden_nccl(gpu_test::suite& s) {
     decode_vs_chunk_path(s, be, ids, 600, "partial_rotary_gqa4, cuda-tp2 (NCCL)");
     fork_exact(s, be, ids, "partial_rotary_gqa4, cuda-tp2 (NCCL)");
     expect_close(s, "partial_rotary_gqa4 700 tokens, m1 logits --backend cuda-tp2",
-                 run_cli(dir, dir / "ids_700.txt", "cuda-tp2"), read_floats(dir / "logits_700.bin"), V);
+                 gpu_test::logits_cli(dir, dir / "ids_700.txt", "--backend cuda-tp2"), read_floats(dir / "logits_700.bin"), V);
 }
 
 }  // namespace
