@@ -9,6 +9,7 @@
 // Values are constant byte patterns: the kernels have no data-dependent branches, so their time does not depend on
 // them. Times are CUDA events around the launch, median of 3 after a warm-up.
 // Usage: bench_attention [max_queries]   (default 131072)
+#include "engine/bench/bench_timer.h"
 #include "engine/cuda/cuda_attention.cuh"
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/model/forward.h"
@@ -23,26 +24,10 @@ using namespace m1::cuda;
 
 namespace {
 
+// Median of 3 timed launches after a warm-up (CUDA events), in ms.
 template <typename Launch>
 double time_ms(Launch launch) {
-    cudaEvent_t a, b;
-    check(cudaEventCreate(&a), "event");
-    check(cudaEventCreate(&b), "event");
-    check(launch(), "kernel (warm-up)");
-    std::vector<double> ms;
-    for (int i = 0; i < 3; ++i) {
-        check(cudaEventRecord(a), "event");
-        check(launch(), "kernel");
-        check(cudaEventRecord(b), "event");
-        check(cudaEventSynchronize(b), "event");
-        float t = 0;
-        check(cudaEventElapsedTime(&t, a, b), "event");
-        ms.push_back(t);
-    }
-    cudaEventDestroy(a);
-    cudaEventDestroy(b);
-    std::sort(ms.begin(), ms.end());
-    return ms[1];
+    return 1e3 * m1::bench::event_median_s([&] { check(launch(), "kernel"); }, 1, 3);
 }
 
 }  // namespace
