@@ -238,7 +238,12 @@ void cuda_backend::grow_cache(cuda_state& st, int64_t tokens) const {
         if (m_config.kind(l) != layer_kind::softmax) continue;
         cuda_state::kv& c = st.cache[size_t(l)];
         if (c.capacity >= tokens) continue;
-        const int64_t cap = std::max<int64_t>({tokens, 2 * c.capacity, 1024});
+        // Doubling keeps appends amortised, but while the tokens fit in the planned context the cache stops there:
+        // the plan reserved exactly that much (a state doubled from 1M to 2M tokens would need twice the KV cache
+        // the plan counted, 17 GB more at W16).
+        int64_t grown = std::max<int64_t>(2 * c.capacity, 1024);
+        if (tokens <= m_options.context) grown = std::min(grown, m_options.context);
+        const int64_t cap = std::max(tokens, grown);
         const size_t row = size_t(st.kv_width * st.kv_elem);
         device_buffer<char> k(size_t(cap) * row), v(size_t(cap) * row);
         if (st.pos > 0) {
