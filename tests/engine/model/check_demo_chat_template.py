@@ -19,23 +19,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 CHAT = ROOT / "tests" / "reference" / "chat"
-
-
-def to_parts(message):
-    """The conversion tests/reference/chat/make_golden.py applies before rendering (OpenAI style -> list of parts)."""
-    out = {k: v for k, v in message.items() if k not in ("content", "name")}
-    content = message.get("content")
-    if content is None:
-        parts = []
-    elif isinstance(content, str):
-        parts = [{"type": "text", "text": content}]
-    else:
-        parts = [dict(p) for p in content]
-    if message["role"] == "tool" and "name" in message:
-        for p in parts:
-            p.setdefault("name", message["name"])
-    out["content"] = parts
-    return out
+sys.path.insert(0, str(CHAT))
+from chat_parts import to_parts  # noqa: E402  (the conversion make_golden.py applies)
 
 
 def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):

@@ -26,22 +26,8 @@ import transformers
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 HERE = pathlib.Path(__file__).resolve().parent
-
-
-def to_parts(message):
-    out = {k: v for k, v in message.items() if k not in ("content", "name")}
-    content = message.get("content")
-    if content is None:
-        parts = []
-    elif isinstance(content, str):
-        parts = [{"type": "text", "text": content}]
-    else:
-        parts = [dict(p) for p in content]
-    if message["role"] == "tool" and "name" in message:
-        for p in parts:
-            p.setdefault("name", message["name"])
-    out["content"] = parts
-    return out
+sys.path.insert(0, str(HERE))
+from chat_parts import to_parts  # noqa: E402  (beside this script)
 
 
 def load_tokenizer(folder):
