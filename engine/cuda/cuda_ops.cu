@@ -6,11 +6,6 @@ namespace {
 
 constexpr int k_threads = 256;
 
-unsigned blocks_for(int64_t count) {
-    const int64_t b = (count + k_threads - 1) / k_threads;
-    return unsigned(b < 65535 * 16 ? b : 65535 * 16);  // grid-stride loops cover the rest
-}
-
 __global__ void embed_kernel(embed_params p) {
     const int64_t t = blockIdx.x;
     const int64_t id = p.ids[t];
@@ -122,31 +117,31 @@ cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s) {
 
 cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_t s) {
     if (count == 0) return cudaSuccess;
-    to_bf16_kernel<<<blocks_for(count), k_threads, 0, s>>>(x, out, count);
+    to_bf16_kernel<<<grid_stride_blocks(count, k_threads), k_threads, 0, s>>>(x, out, count);
     return cudaGetLastError();
 }
 
 cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s) {
     if (count == 0) return cudaSuccess;
-    silu_kernel<<<blocks_for(count), k_threads, 0, s>>>(x, count);
+    silu_kernel<<<grid_stride_blocks(count, k_threads), k_threads, 0, s>>>(x, count);
     return cudaGetLastError();
 }
 
 cudaError_t launch_split_bf16(const float* x, bf16* hi, bf16* lo, int64_t count, cudaStream_t s) {
     if (count == 0) return cudaSuccess;
-    split_kernel<<<blocks_for(count), k_threads, 0, s>>>(x, hi, lo, count);
+    split_kernel<<<grid_stride_blocks(count, k_threads), k_threads, 0, s>>>(x, hi, lo, count);
     return cudaGetLastError();
 }
 
 cudaError_t launch_gate(const float* o, const float* gate, float* out, int64_t count, cudaStream_t s) {
     if (count == 0) return cudaSuccess;
-    gate_kernel<<<blocks_for(count), k_threads, 0, s>>>(o, gate, out, count);
+    gate_kernel<<<grid_stride_blocks(count, k_threads), k_threads, 0, s>>>(o, gate, out, count);
     return cudaGetLastError();
 }
 
 cudaError_t launch_swiglu(const float* in, float* out, int64_t rows, int64_t I, cudaStream_t s) {
     if (rows * I == 0) return cudaSuccess;
-    swiglu_kernel<<<blocks_for(rows * I), k_threads, 0, s>>>(in, out, rows, I);
+    swiglu_kernel<<<grid_stride_blocks(rows * I, k_threads), k_threads, 0, s>>>(in, out, rows, I);
     return cudaGetLastError();
 }
 

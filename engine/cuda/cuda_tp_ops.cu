@@ -6,11 +6,6 @@ namespace {
 
 constexpr int k_threads = 256;
 
-unsigned blocks_for(int64_t count) {
-    const int64_t b = (count + k_threads - 1) / k_threads;
-    return unsigned(b < 65535 * 16 ? b : 65535 * 16);  // grid-stride loops cover the rest
-}
-
 __global__ void embed_part_kernel(const int32_t* ids, const bf16* table, int64_t H, int64_t begin, int64_t end,
                                   float* out) {
     const int64_t t = blockIdx.x;
@@ -79,7 +74,7 @@ cudaError_t launch_apply_norm(const float* x, const float* ss, const float* w, i
 cudaError_t launch_sum_ranks(const sum_ranks_params& p, cudaStream_t s) {
     if (p.count == 0) return cudaSuccess;
     if (p.ranks < 1 || p.ranks > k_max_ranks) return cudaErrorInvalidValue;
-    sum_ranks_kernel<<<blocks_for(p.count), k_threads, 0, s>>>(p);
+    sum_ranks_kernel<<<grid_stride_blocks(p.count, k_threads), k_threads, 0, s>>>(p);
     return cudaGetLastError();
 }
 

@@ -60,6 +60,13 @@ inline float round_to_bf16(float f) {
     return bf16_bits_to_float(float_to_bf16_bits(f));
 }
 
+// Blocks of `threads` for an elementwise kernel over `count` items with a grid-stride loop: enough to cover them,
+// capped so that a huge count does not make a huge grid (the loop covers the rest).
+inline unsigned grid_stride_blocks(int64_t count, int threads) {
+    const int64_t b = (count + threads - 1) / threads;
+    return unsigned(b < 65535 * 16 ? b : 65535 * 16);
+}
+
 // A device allocation of `count` elements of T (uninitialised). reserve() grows without keeping the contents.
 template <class T>
 class device_buffer {
