@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include "tests/common/m1_process.h"
+#include "tests/common/test_files.h"
 
 #include <QProcess>
 #include <QTemporaryDir>
@@ -22,16 +23,8 @@ namespace {
 
 const QString k_reference = QStringLiteral(M1_SOURCE_DIR "/tests/reference/chat");
 
-QByteArray readAll(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) qFatal("cannot read %s", qPrintable(path));
-    return f.readAll();
-}
-
-bool writeAll(const QString& path, const QByteArray& bytes) {
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
-}
+using m1test::readAll;
+using m1test::writeAll;
 
 QStringList conversationNames() {
     QStringList names;

@@ -4,6 +4,7 @@
 // table, special tokens, streaming decode, invalid UTF-8, bad tokenizer.json files, and concurrent encoding.
 #include "engine/tokenizer/tokenizer.h"
 #include "tests/common/m1_process.h"
+#include "tests/common/test_files.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -26,16 +27,8 @@ const QString k_reference = QStringLiteral(M1_SOURCE_DIR "/tests/reference/token
 
 QString tokenizerPath() { return m1test::m1TokenizerPath(); }
 
-QByteArray readAll(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) qFatal("cannot read %s", qPrintable(path));
-    return f.readAll();
-}
-
-bool writeAll(const QString& path, const QByteArray& bytes) {
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
-}
+using m1test::readAll;
+using m1test::writeAll;
 
 std::string_view view(const QByteArray& b) { return std::string_view(b.constData(), size_t(b.size())); }
 
