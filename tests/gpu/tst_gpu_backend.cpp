@@ -21,56 +21,12 @@ namespace fs = std::filesystem;
 
 using gpu_test::read_floats;
 using gpu_test::read_ids;
+using gpu_test::session_logits;
 using gpu_test::source_dir;
 
 namespace {
 
 constexpr double k_tol = 2e-2, k_argmax = 0.99;
-
-struct agreement {
-    double worst_row = 0;  // max over rows of max|a − b| / max|b|
-    double argmax = 0;     // fraction of rows with the same argmax
-    double within = 0;     // fraction of rows within k_tol
-    double decisive = 0;   // fraction of the decisive rows (reference top-2 margin > k_tol·max|ref|) with the same argmax
-    int64_t near_ties = 0;  // rows whose reference top-2 margin is inside the tolerance (a flip there is allowed)
-};
-
-agreement compare(const std::vector<float>& got, const std::vector<float>& ref, int64_t vocab) {
-    agreement a;
-    const int64_t rows = int64_t(ref.size()) / vocab;
-    if (int64_t(got.size()) != rows * vocab) return {INFINITY, 0};
-    int64_t same = 0, within = 0, decisive = 0, decisive_same = 0;
-    for (int64_t r = 0; r < rows; ++r) {
-        const float* g = got.data() + r * vocab;
-        const float* b = ref.data() + r * vocab;
-        double diff = 0, mag = 0;
-        int64_t ag = 0, ab = 0;
-        for (int64_t v = 0; v < vocab; ++v) {
-            if (std::isnan(g[v])) diff = INFINITY;
-            diff = std::max(diff, std::fabs(double(g[v]) - b[v]));
-            mag = std::max(mag, std::fabs(double(b[v])));
-            if (g[v] > g[ag]) ag = v;
-            if (b[v] > b[ab]) ab = v;
-        }
-        double second = -INFINITY;  // the reference's runner-up logit
-        for (int64_t v = 0; v < vocab; ++v)
-            if (v != ab) second = std::max(second, double(b[v]));
-        const double row_err = mag > 0 ? diff / mag : diff;
-        a.worst_row = std::max(a.worst_row, row_err);
-        within += row_err <= k_tol;
-        same += ag == ab;
-        if (double(b[ab]) - second > k_tol * mag) {
-            ++decisive;
-            decisive_same += ag == ab;
-        } else {
-            ++a.near_ties;
-        }
-    }
-    a.argmax = rows ? double(same) / double(rows) : 0;
-    a.within = rows ? double(within) / double(rows) : 0;
-    a.decisive = decisive ? double(decisive_same) / double(decisive) : 1;
-    return a;
-}
 
 // fast = false: every row within k_tol and argmax >= k_argmax; fast = true: >= 98% of rows within k_tol and the
 // same argmax at >= 99% of the decisive rows, those whose reference top-2 margin exceeds the tolerance (on the
@@ -78,7 +34,7 @@ agreement compare(const std::vector<float>& got, const std::vector<float>& ref, 
 // The worst row is reported, not required.
 void expect_close(gpu_test::suite& s, const std::string& what, const std::vector<float>& got,
                   const std::vector<float>& ref, int64_t vocab, bool fast = false) {
-    const agreement a = compare(got, ref, vocab);
+    const gpu_test::agreement a = gpu_test::compare_logits(got, ref, vocab, k_tol);
     char line[400];
     if (fast) {
         std::snprintf(line, sizeof line, "%s: %.2f%% of rows within %.0e max-relative (worst row %.3g; needs >= 98%%)",
@@ -98,19 +54,6 @@ void expect_close(gpu_test::suite& s, const std::string& what, const std::vector
     std::snprintf(line, sizeof line, "%s: same argmax at %.2f%% of positions (needs >= %.0f%%)", what.c_str(),
                   100 * a.argmax, 100 * k_argmax);
     s.check(a.argmax >= k_argmax, line);
-}
-
-std::vector<float> run(backend& be, const std::vector<int32_t>& ids, int64_t chunk, int64_t decode_from) {
-    const int64_t n = int64_t(ids.size()), V = be.config().vocab_size;
-    std::vector<float> out(static_cast<size_t>(n * V));
-    session s(be);
-    const int64_t k = decode_from < 0 ? n : decode_from;
-    s.prefill(std::span<const int32_t>(ids.data(), size_t(k)), chunk, {}, out.data());
-    for (int64_t t = k; t < n; ++t) {
-        const std::vector<float>& row = s.decode(ids[size_t(t)]);
-        std::copy(row.begin(), row.end(), out.begin() + t * V);
-    }
-    return out;
 }
 
 // A session prefilled with the first k ids, snapshotted, then continued with the rest, and a fork of the snapshot
@@ -156,21 +99,26 @@ int main() {
                 const std::vector<float> ref = read_floats(dir / ("logits_" + len + ".bin"));
                 const std::string what = std::string(name) + " " + len + " tokens";
                 const int64_t n = int64_t(ids.size());
-                expect_close(s, what + ", one prefill", run(be, ids, 0, -1), ref, V);
+                expect_close(s, what + ", one prefill", session_logits(be, ids, 0, -1), ref, V);
                 if (n > 1) {
-                    expect_close(s, what + ", prefill chunks of 64", run(be, ids, 64, -1), ref, V);
-                    expect_close(s, what + ", decode from " + std::to_string(n / 3), run(be, ids, 0, n / 3), ref, V);
+                    expect_close(s, what + ", prefill chunks of 64", session_logits(be, ids, 64, -1), ref, V);
+                    expect_close(s, what + ", decode from " + std::to_string(n / 3), session_logits(be, ids, 0, n / 3),
+                                 ref, V);
                     fork_exact(s, be, ids, what);
                 }
-                expect_close(s, what + ", against the CPU backend", run(be, ids, 0, -1), run(cpu_be, ids, 0, -1), V);
-                expect_close(s, what + ", m1 logits --backend cuda", gpu_test::logits_cli(dir, entry.path(), "--backend cuda"), ref, V);
+                expect_close(s, what + ", against the CPU backend", session_logits(be, ids, 0, -1),
+                             session_logits(cpu_be, ids, 0, -1), V);
+                expect_close(s, what + ", m1 logits --backend cuda",
+                             gpu_test::logits_cli(dir, entry.path(), "--backend cuda"), ref, V);
                 if (n > 1)
                     expect_close(s, what + ", m1 logits --backend cuda --decode-from " + std::to_string(n - 5),
-                                 gpu_test::logits_cli(dir, entry.path(), "--backend cuda --decode-from " + std::to_string(n - 5)), ref, V);
-                expect_close(s, what + ", fast precision, one prefill", run(fast, ids, 0, -1), ref, V, true);
+                                 gpu_test::logits_cli(dir, entry.path(),
+                                                      "--backend cuda --decode-from " + std::to_string(n - 5)),
+                                 ref, V);
+                expect_close(s, what + ", fast precision, one prefill", session_logits(fast, ids, 0, -1), ref, V, true);
                 if (n > 1) {
                     expect_close(s, what + ", fast precision, decode from " + std::to_string(n / 3),
-                                 run(fast, ids, 0, n / 3), ref, V, true);
+                                 session_logits(fast, ids, 0, n / 3), ref, V, true);
                     fork_exact(s, fast, ids, what + ", fast precision");
                 }
             }

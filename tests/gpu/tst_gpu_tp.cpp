@@ -59,51 +59,24 @@ void expect_close(gpu_test::suite& s, const std::string& what, const std::vector
         s.check(false, what + ": " + std::to_string(got.size()) + " logits, expected " + std::to_string(ref.size()));
         return;
     }
-    double worst = 0;
-    int64_t same = 0, within = 0;
-    for (int64_t r = 0; r < rows; ++r) {
-        const float* g = got.data() + r * vocab;
-        const float* b = ref.data() + r * vocab;
-        double diff = 0, mag = 0;
-        int64_t ag = 0, ab = 0;
-        for (int64_t v = 0; v < vocab; ++v) {
-            if (std::isnan(g[v])) diff = INFINITY;
-            diff = std::max(diff, std::fabs(double(g[v]) - b[v]));
-            mag = std::max(mag, std::fabs(double(b[v])));
-            if (g[v] > g[ag]) ag = v;
-            if (b[v] > b[ab]) ab = v;
-        }
-        const double e = mag > 0 ? diff / mag : diff;
-        worst = std::max(worst, e);
-        within += e <= k_tol;
-        same += ag == ab;
-    }
+    const gpu_test::agreement a = gpu_test::compare_logits(got, ref, vocab, k_tol);
     char line[400];
     if (fast) {  // a bf16 near-tie of the MoE routing may flip a row wholesale (spec §11.16)
         std::snprintf(line, sizeof line, "%s: %.2f%% of rows within %.0e (worst row %.3g; needs >= 98%%)", what.c_str(),
-                      100.0 * double(within) / double(rows), k_tol, worst);
-        s.check(double(within) >= 0.98 * double(rows), line);
+                      100.0 * a.within, k_tol, a.worst_row);
+        s.check(double(a.within_rows) >= 0.98 * double(rows), line);
     } else {
-        s.close(what + ": max-relative per row", worst, k_tol);
+        s.close(what + ": max-relative per row", a.worst_row, k_tol);
     }
     const double need = fast ? 0.98 : k_argmax;
     std::snprintf(line, sizeof line, "%s: same argmax at %.2f%% of rows (needs >= %.0f%%)", what.c_str(),
-                  100.0 * double(same) / double(rows), 100 * need);
-    s.check(double(same) >= need * double(rows), line);
+                  100.0 * a.argmax, 100 * need);
+    s.check(double(a.same_rows) >= need * double(rows), line);
 }
 
 // Logits of every position: a prefill of the first k ids (all of them when decode_from < 0), then decode steps.
 std::vector<float> run(backend& be, const std::vector<int32_t>& ids, int64_t decode_from) {
-    const int64_t n = int64_t(ids.size()), V = be.config().vocab_size;
-    std::vector<float> out(static_cast<size_t>(n * V));
-    session s(be);
-    const int64_t k = decode_from < 0 ? n : decode_from;
-    s.prefill(std::span<const int32_t>(ids.data(), size_t(k)), 0, {}, out.data());
-    for (int64_t t = k; t < n; ++t) {
-        const std::vector<float>& row = s.decode(ids[size_t(t)]);
-        std::copy(row.begin(), row.end(), out.begin() + t * V);
-    }
-    return out;
+    return gpu_test::session_logits(be, ids, 0, decode_from);
 }
 
 // Logits of every position: a prefill of the first k ids, then forward calls of `step` ids each (the decode path
