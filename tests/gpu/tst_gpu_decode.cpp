@@ -8,17 +8,15 @@
 //     for bit (also across a KV-cache growth, which recaptures, and for a forked state), and equal the prefill
 //     machinery and the CPU backend within tolerance (reference precision).
 #include "engine/cpu/cpu_backend.h"
-#include "engine/cpu/cpu_moe.h"
-#include "engine/cpu/cpu_ops.h"
 #include "engine/cuda/cuda_attention.cuh"
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/cuda_decode_gemv.cuh"
 #include "engine/model/model_presets.h"
 #include "tests/gpu/gpu_check.h"
+#include "tests/gpu/gpu_moe_case.h"
 
 #include <cstring>
 #include <filesystem>
-#include <set>
 #include <span>
 #include <unistd.h>
 
@@ -180,46 +178,15 @@ void attention_case(gpu_test::suite& s, gpu_test::rng& r, int64_t keys, int64_t 
 void moe_case(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t H, int64_t E, int64_t I, int64_t k) {
     const std::string name = "MoE decode n=" + std::to_string(n) + " H=" + std::to_string(H) + " E=" +
                              std::to_string(E) + " I=" + std::to_string(I) + " top-" + std::to_string(k);
-    model_config c;
-    c.hidden_size = H;
-    c.num_experts = E;
-    c.intermediate_size = I;
-    c.experts_per_token = k;
-    cpu::layer_weights lw;
-    const float rs = 1.0f / std::sqrt(float(H));
-    lw.router = r.fill(size_t(E * H), -3 * rs, 3 * rs, false);
-    const std::vector<float> g = r.fill(size_t(n * H), -2, 2, false);
-    std::vector<float> logits(static_cast<size_t>(n * E));
-    cpu::linear(g.data(), n, H, lw.router.data(), E, logits.data());
-    const cpu::routing ref_route = cpu::route_tokens(logits.data(), n, E, k);
-    const std::set<int32_t> used(ref_route.expert.begin(), ref_route.expert.end());
-    device_buffer<float> d_router, d_g, m(size_t(n * H));
-    d_router.upload(lw.router);
-    d_g.upload(g);
-    device_buffer<bf16> w13(size_t(E * 2 * I * H)), w2(size_t(E * H * I));
-    check(cudaMemset(w13.data(), 0xff, w13.bytes()), "poison experts");  // unused experts are NaN
-    check(cudaMemset(w2.data(), 0xff, w2.bytes()), "poison experts");
-    check(cudaMemset(m.data(), 0xff, m.bytes()), "poison output");
-    lw.experts.resize(size_t(E));
-    const float s1 = 1.0f / std::sqrt(float(H)), s2 = 1.0f / std::sqrt(float(I));
-    for (int32_t e : used) {
-        cpu::expert_weights& ew = lw.experts[size_t(e)];
-        ew.w1 = r.fill(size_t(I * H), -s1 * 1.7f, s1 * 1.7f);
-        ew.w3 = r.fill(size_t(I * H), -s1 * 1.7f, s1 * 1.7f);
-        ew.w2 = r.fill(size_t(H * I), -s2 * 1.7f, s2 * 1.7f);
-        upload_bf16(w13, ew.w1.data(), ew.w1.size(), size_t(e) * 2 * I * H);
-        upload_bf16(w13, ew.w3.data(), ew.w3.size(), size_t(e) * 2 * I * H + I * H);
-        upload_bf16(w2, ew.w2.data(), ew.w2.size(), size_t(e) * H * I);
-    }
+    gpu_test::moe_case mc = gpu_test::make_moe_case(r, n, H, E, I, k);
     cuda_stream stream;
     moe_workspace ws;
-    moe_decode(stream.get(), {d_router.data(), w13.data(), w2.data(), H, E, k, I}, d_g.data(), n, m.data(), ws);
+    moe_decode(stream.get(), mc.weights(), mc.input.data(), n, mc.out.data(), ws);
     stream.sync();
-    s.check(ws.expert.download(size_t(n * k)) == ref_route.expert,
-            name + ": routing chooses the CPU reference's experts (" + std::to_string(used.size()) + " used)");
-    std::vector<float> ref(static_cast<size_t>(n * H));
-    cpu::moe_layer(c, lw, g.data(), n, ref.data());
-    s.close(name + ": output vs cpu::moe_layer", gpu_test::rel_err(m.download(ref.size()), ref), 2e-5);
+    s.check(ws.expert.download(size_t(n * k)) == mc.ref_route.expert,
+            name + ": routing chooses the CPU reference's experts (" + std::to_string(mc.used.size()) + " used)");
+    const std::vector<float> ref = mc.reference();
+    s.close(name + ": output vs cpu::moe_layer", gpu_test::rel_err(mc.out.download(ref.size()), ref), 2e-5);
 }
 
 // Logits of `steps` single-token forwards after a prefill of `prefix` tokens; fork_at >= 0 clones the state there
