@@ -7,8 +7,8 @@
 //               k and v KV×H each, o H×D), in weight_bytes
 //   experts     k of the E experts per layer: w1, w3 (I×H) and w2 (H×I), in weight_bytes
 //   router      E×H per layer, in router_bytes (fp32 in the checkpoint and in our engine)
-//   lm_head     V×H, in lm_head_bytes: 4 in our engine (fp32 LM head, spec §4.6); the W16 figures
-//               (205 / 195 / 146 tok/s) assume a bf16 head (2), which is why both are reported
+//   lm_head     V×H, in lm_head_bytes: 2 for a bf16 head (the W16 figures, 205 / 195 / 146 tok/s, and our
+//               engine since it keeps a bf16 checkpoint's head in bf16), 4 for an fp32 one
 //   kv_cache    softmax layers × context × 2 (k, v) × KV, in kv_bytes (2: bf16, fast precision; 4: fp32, reference)
 //   lightning   each lightning layer's nh×d×d state, read and written once, in state_bytes (fp32)
 //   other       norm weights (fp32) and one embedding row
@@ -35,7 +35,7 @@ namespace m1::bench {
 struct floor_layout {
     int weight_bytes = 2;   // bf16 projections and experts
     int router_bytes = 4;   // fp32 router
-    int lm_head_bytes = 4;  // fp32 LM head (our engine); 2 for a bf16 head
+    int lm_head_bytes = 4;  // fp32 LM head; 2 for a bf16 head (bench_report's engine layout)
     int kv_bytes = 2;       // bf16 KV cache (fast precision); 4 in reference precision
     int state_bytes = 4;    // fp32 lightning state
 };

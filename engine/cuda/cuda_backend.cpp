@@ -2,6 +2,7 @@
 
 #include "engine/cuda/cuda_attention.cuh"
 #include "engine/cuda/cuda_decode.h"
+#include "engine/cuda/cuda_decode_gemv.cuh"
 #include "engine/cuda/cuda_gemm.h"
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/cuda/cuda_ops.cuh"
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <stdexcept>
 
@@ -60,7 +62,10 @@ void upload_into(device_buffer<bf16>& dst, size_t offset, const checkpoint& ck, 
 }  // namespace
 
 cuda_backend::cuda_backend(const checkpoint& ck, cuda_options options) : m_config(ck.config()), m_options(options) {
-    setup(ck.dir());
+    bool head16 = false;
+    for (const tensor_spec& t : ck.specs())
+        if (t.name == (m_config.tie_word_embeddings ? tn::embed_tokens : tn::lm_head)) head16 = t.type == dtype::bf16;
+    setup(ck.dir(), head16);
     ck.validate();  // every tensor present with the config's shape (after the plan: config-only dirs are refused by it)
     load([&](device_buffer<bf16>& dst, size_t offset, const std::string& name,
              const tensor_part& part) { upload_into(dst, offset, ck, name, part); },
@@ -72,7 +77,7 @@ cuda_backend::cuda_backend(const checkpoint& ck, cuda_options options) : m_confi
 cuda_backend::cuda_backend(const model_config& c, uint64_t seed, cuda_options options)
     : m_config(c), m_options(options) {
     m_config.validate("random model");
-    setup("random model (seed " + std::to_string(seed) + ")");
+    setup("random model (seed " + std::to_string(seed) + ")", true);  // random heads are bf16, as make-model's
     std::map<std::string, tensor_spec> specs;
     for (tensor_spec& t : expected_tensors(m_config)) specs.emplace(t.name, std::move(t));
     const auto spec = [&](const std::string& name) -> const tensor_spec& {
@@ -96,7 +101,8 @@ cuda_backend::cuda_backend(const model_config& c, uint64_t seed, cuda_options op
     m_stream->sync();
 }
 
-void cuda_backend::setup(const std::string& origin) {
+void cuda_backend::setup(const std::string& origin, bool head16) {
+    m_head16 = head16;
     const model_config& c = m_config;
     const int64_t block = std::max<int64_t>(1, c.lightning_block);
     m_options.max_chunk = std::max<int64_t>(block, m_options.max_chunk / block * block);
@@ -108,7 +114,7 @@ void cuda_backend::setup(const std::string& origin) {
     m_local = m_tp.rank_config(c);
     check(cudaSetDevice(m_options.device), "cudaSetDevice");
     m_plan = plan_memory(m_local, m_options.context, m_options.max_chunk,
-                         m_options.precision == cuda_precision::reference ? 4 : 2);
+                         m_options.precision == cuda_precision::reference ? 4 : 2, 2, head16 ? 2 : 4);
     size_t free_bytes = 0, total_bytes = 0;
     check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
     check_plan_fits(m_plan, free_bytes, origin);
@@ -128,7 +134,13 @@ void cuda_backend::load(const put16_fn& put16, const put32_fn& put32) {
     const tensor_part inter_rows{r.intermediate, {}}, inter_cols{{}, r.intermediate};
     m_embed.reserve(size_t(c.vocab_size * H));
     put16(m_embed, 0, tn::embed_tokens, vocab);
-    put32(m_lm_head, c.tie_word_embeddings ? tn::embed_tokens : tn::lm_head, vocab);
+    const char* head = c.tie_word_embeddings ? tn::embed_tokens : tn::lm_head;
+    if (m_head16) {
+        m_lm_head16.reserve(size_t(c.vocab_size * H));
+        put16(m_lm_head16, 0, head, vocab);
+    } else {
+        put32(m_lm_head, head, vocab);
+    }
     put32(m_final_norm, tn::final_norm, all);
     m_inv_freq.upload(rope_inv_freq(c));
 
@@ -297,7 +309,15 @@ void cuda_backend::decode(cuda_state& st, std::span<const int32_t> ids, logits_r
             dm.tp.attn_dim_total = m_config.attn_dim();
         }
         dm.embed = m_embed.data();
-        dm.lm_head = m_lm_head.data();
+        if (m_head16)
+            dm.lm_head = m_lm_head16.data();
+        else
+            dm.lm_head = m_lm_head.data();
+        dm.lm_head_f32 = !m_head16;
+        // Programmatic dependent launch of the GEMVs, except next to NCCL's kernels (TP) and when switched off for a
+        // comparison (M1_DECODE_PDL=0).
+        const char* pdl = std::getenv("M1_DECODE_PDL");
+        dm.pdl = !tensor_parallel() && !(pdl && std::string(pdl) == "0");
         dm.final_norm = m_final_norm.data();
         dm.inv_freq = m_inv_freq.data();
         for (const layer& w : m_layers)
@@ -471,7 +491,23 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         fin.eps = float(c.rms_norm_eps);
         fin.y = ws.h.data();
         check(launch_rmsnorm(fin, s), "final RMSNorm kernel");
-        linear_f32(blas, ws.h.data(), count, H, m_lm_head.data(), V, ws.logits.data());
+        if (!m_head16) {
+            linear_f32(blas, ws.h.data(), count, H, m_lm_head.data(), V, ws.logits.data());
+        } else if (count <= k_gemv_max_rows) {  // fp32 activations against the bf16 head, fp32 accumulation
+            gemv_params gp{};
+            gp.w = m_lm_head16.data();
+            gp.N = V;
+            gp.K = H;
+            gp.x = ws.h.data();
+            gp.ldx = H;
+            gp.n = int(count);
+            gp.y = ws.logits.data();
+            gp.ldy = V;
+            check(launch_gemv(gp, s), "LM head GEMV");
+        } else {  // activations as bf16 hi + lo: ~16 significant bits against the exact bf16 weights
+            ws.cvt.reserve(size_t(2 * count * H));
+            linear_act(blas, s, ws.h.data(), count, H, m_lm_head16.data(), V, ws.logits.data(), ws.cvt.data(), true);
+        }
         check(cudaMemcpyAsync(logits, ws.logits.data(), size_t(count * V) * 4, cudaMemcpyDeviceToHost, s),
               "download logits");
     }

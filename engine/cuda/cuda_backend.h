@@ -1,5 +1,6 @@
 // The CUDA backend on one GPU: the MiniMax-M1 forward pass of engine/cpu/cpu_backend.h with weights resident in
-// bf16 (router and LM head fp32), activations in fp32 between kernels, lightning states fp32 on the GPU.
+// bf16 (router fp32; the LM head in the checkpoint's dtype: bf16 for the official files, whose values an fp32 copy
+// would only repeat), activations in fp32 between kernels, lightning states fp32 on the GPU.
 // Two precisions (cuda_options::precision):
 //   reference  GEMM inputs as bf16 hi + lo pairs (two products, ~16 significant bits), KV cache fp32. Matches the
 //              fp32 CPU reference closely enough that MoE routing near-ties do not flip (spec §11.16); the default,
@@ -9,7 +10,8 @@
 //
 // Per layer:  h = RMSNorm_in(α_mlp·g + β_mlp·m)      (the previous layer's residual, fused into the norm)
 //             b = Attention(h);   g = RMSNorm_post(α_attn·h + β_attn·b);   m = MoE(g)
-// then logits = RMSNorm_final(α_mlp·g + β_mlp·m) · lm_headᵀ in fp32.
+// then logits = RMSNorm_final(α_mlp·g + β_mlp·m) · lm_headᵀ with fp32 activations and accumulation (spec §4.6: a GEMV
+// for up to 8 rows, exact fp32 math on a bf16 head; longer calls of a bf16 head feed the activations as bf16 hi + lo).
 //
 // Long calls are split into chunks of options.max_chunk tokens (a multiple of the lightning block, so the block
 // boundaries and hence the numbers are those of one call). Before anything is allocated, the memory planner
@@ -113,7 +115,7 @@ private:
     using put16_fn =
         std::function<void(device_buffer<bf16>&, size_t offset, const std::string& name, const tensor_part&)>;
     using put32_fn = std::function<void(device_buffer<float>&, const std::string& name, const tensor_part&)>;
-    void setup(const std::string& origin);                    // plan (refuses before allocating), stream, cuBLAS
+    void setup(const std::string& origin, bool head16);       // plan (refuses before allocating), stream, cuBLAS
     void load(const put16_fn& put16, const put32_fn& put32);  // every tensor, through the given source
     void forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, bool want_logits, int64_t first_row,
                        float* logits);
@@ -133,7 +135,9 @@ private:
     std::unique_ptr<cublas_handle> m_blas;
     std::vector<layer> m_layers;
     device_buffer<bf16> m_embed;        // (V, H)
+    bool m_head16 = false;              // the LM head is held in bf16 (m_lm_head16) rather than fp32 (m_lm_head)
     device_buffer<float> m_lm_head;     // (V, H) fp32
+    device_buffer<bf16> m_lm_head16;    // (V, H) bf16
     device_buffer<float> m_final_norm;  // (H)
     device_buffer<float> m_inv_freq;    // (rotary_dim / 2)
     std::unique_ptr<workspace> m_ws;

@@ -15,9 +15,9 @@ namespace m1::cuda {
 
 namespace {
 
-// y (n, N) = x (n, K) · w (N, K)ᵀ, one problem.
+// y (n, N) = x (n, K) · w (N, K)ᵀ, one problem, with an optional epilogue (aux: the gate's other factor, (n, N)).
 void gemv(cudaStream_t s, const void* w, bool w_f32, int64_t N, int64_t K, const float* x, int64_t n, float* y,
-          const char* what) {
+          bool pdl, const char* what, gemv_epilogue ep = gemv_epilogue::none, const float* aux = nullptr) {
     gemv_params p{};
     p.w = w;
     p.w_f32 = w_f32;
@@ -28,6 +28,10 @@ void gemv(cudaStream_t s, const void* w, bool w_f32, int64_t N, int64_t K, const
     p.n = int(n);
     p.y = y;
     p.ldy = N;
+    p.epilogue = ep;
+    p.aux = aux;
+    p.ldaux = N;
+    p.pdl = pdl;
     check(launch_gemv(p, s), what);
 }
 
@@ -57,7 +61,6 @@ cuda_decoder::cuda_decoder(decode_model m, cudaStream_t s) : m_m(std::move(m)), 
     for (auto* b : {&m_x, &m_h, &m_b, &m_g, &m_m_out}) b->reserve(size_t(n * H));
     m_proj.reserve(size_t(n * m_proj_w));
     m_o.reserve(size_t(n * D));
-    m_gate.reserve(size_t(n * D));
     m_scratch.reserve(size_t(std::max<int64_t>(
         1, lightning_scratch_floats(n, c.num_heads, c.head_dim, std::max<int64_t>(1, c.lightning_block)))));
     m_logits.reserve(size_t(n * c.vocab_size));
@@ -78,6 +81,7 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
     const int64_t H = c.hidden_size, D = c.attn_dim(), KV = c.kv_dim(), V = c.vocab_size;
     const int64_t nh = c.num_heads, d = c.head_dim, block = std::max<int64_t>(1, c.lightning_block);
     cudaStream_t s = m_s;
+    const bool pdl = m_m.pdl;
     if (m_m.tp.collective) {  // vocabulary-parallel rows: zeros for ids another rank holds, summed over the ranks
         check(launch_embed_part(d_ids, m_m.embed, n, H, m_m.tp.vocab_begin, m_m.tp.vocab_end, m_x.data(), s),
               "vocabulary-parallel embedding kernel");
@@ -104,8 +108,8 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
         check(launch_rmsnorm(in, s), "input RMSNorm kernel");
 
         if (w.kind == layer_kind::lightning) {
-            gemv(s, w.proj, false, 3 * D, H, m_h.data(), n, m_proj.data(), "qkv GEMV");
-            check(launch_silu(m_proj.data(), n * 3 * D, s), "SiLU kernel");
+            gemv(s, w.proj, false, 3 * D, H, m_h.data(), n, m_proj.data(), pdl, "qkv GEMV (SiLU epilogue)",
+                 gemv_epilogue::silu);
             lightning_params lp{};
             lp.q = m_proj.data();
             lp.k = m_proj.data() + d;
@@ -138,10 +142,11 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
             } else {
                 check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
             }
-            gemv(s, w.gate, false, D, H, m_h.data(), n, m_gate.data(), "output gate GEMV");
-            check(launch_gate(m_o.data(), m_gate.data(), m_o.data(), n * D, s), "output gate kernel");
+            // o = o · sigmoid(h · gateᵀ), in the product's epilogue
+            gemv(s, w.gate, false, D, H, m_h.data(), n, m_o.data(), pdl, "output gate GEMV", gemv_epilogue::gate,
+                 m_o.data());
         } else {
-            gemv(s, w.proj, false, D + 2 * KV, H, m_h.data(), n, m_proj.data(), "qkv GEMV");
+            gemv(s, w.proj, false, D + 2 * KV, H, m_h.data(), n, m_proj.data(), pdl, "qkv GEMV");
             rope_cache_params rp{};
             rp.q = m_proj.data();
             rp.ld_q = D + 2 * KV;
@@ -178,7 +183,7 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
             ap.part = part;
             check(launch_attention_decode(ap, s), "flash-decoding kernels");
         }
-        gemv(s, w.out, false, H, D, m_o.data(), n, m_b.data(), "out projection GEMV");
+        gemv(s, w.out, false, H, D, m_o.data(), n, m_b.data(), pdl, "out projection GEMV");
         all_reduce(m_b.data(), n * H);  // row-parallel out_proj / o_proj: partial sums over the ranks' heads
 
         rmsnorm_params post{};
@@ -194,7 +199,7 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
         check(launch_rmsnorm(post, s), "post-attention RMSNorm kernel");
 
         const moe_weights mw{w.router, w.w13, w.w2, H, c.num_experts, c.experts_per_token, c.intermediate_size};
-        moe_decode(s, mw, m_g.data(), n, m_m_out.data(), m_moe);
+        moe_decode(s, mw, m_g.data(), n, m_m_out.data(), m_moe, pdl);
         all_reduce(m_m_out.data(), n * H);  // w2 columns split: partial sums over the ranks' intermediate rows
     }
     if (!d_logits) return;
@@ -210,7 +215,7 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
     fin.eps = float(c.rms_norm_eps);
     fin.y = m_h.data();
     check(launch_rmsnorm(fin, s), "final RMSNorm kernel");
-    gemv(s, m_m.lm_head, true, V, H, m_h.data(), count, d_logits, "LM head GEMV");
+    gemv(s, m_m.lm_head, m_m.lm_head_f32, V, H, m_h.data(), count, d_logits, pdl, "LM head GEMV");
 }
 
 void cuda_decoder::step(const decode_state& st, const int32_t* ids, int64_t n, int64_t first_row, float* logits) {

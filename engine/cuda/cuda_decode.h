@@ -2,7 +2,9 @@
 // n == 1, replayed from a CUDA graph captured once per state. The same layer order and fused kernels as
 // cuda_backend::forward_chunk; what differs:
 //   * every product is a GEMV (cuda_decode_gemv.cuh: bf16 or fp32 weights, fp32 activations, fp32 accumulation),
-//     in both precisions: one weight read, more exact than the reference precision's hi + lo split;
+//     in both precisions: one weight read, more exact than the reference precision's hi + lo split; SiLU, the
+//     output gate, SwiGLU and the experts' weighted sum run in the products' epilogues (11 launches a lightning
+//     layer), and each GEMV may start during the previous kernel's tail (programmatic dependent launch);
 //   * the MoE block routes and picks its experts on the device (moe_decode);
 //   * softmax attention is flash-decoding over chunks of the cache (launch_attention_decode);
 //   * the position comes from device memory, so one captured graph serves every step until the KV cache moves
@@ -56,7 +58,9 @@ struct decode_tp {
 struct decode_model {
     model_config c;  // the rank's sizes (tp_plan::rank_config); the whole model's at tp_size 1
     const bf16* embed = nullptr;       // (V, H), V = c.vocab_size (the rank's slice under TP)
-    const float* lm_head = nullptr;    // (V, H) fp32
+    const void* lm_head = nullptr;     // (V, H) bf16, or fp32 when lm_head_f32 (reference precision)
+    bool lm_head_f32 = false;
+    bool pdl = false;                  // GEMVs by programmatic dependent launch (cuda_decode_gemv.cuh)
     const float* final_norm = nullptr;
     const float* inv_freq = nullptr;
     std::vector<decode_layer> layers;
@@ -97,7 +101,7 @@ private:
     cudaStream_t m_s;
     int64_t m_proj_w = 0;
     device_buffer<int32_t> m_ids;
-    device_buffer<float> m_x, m_h, m_b, m_g, m_m_out, m_proj, m_o, m_gate, m_scratch, m_logits, m_part;
+    device_buffer<float> m_x, m_h, m_b, m_g, m_m_out, m_proj, m_o, m_scratch, m_logits, m_part;
     device_buffer<float> m_ss;  // (n) TP: sums of squares of the lightning output rows
     moe_workspace m_moe;
     // TP: the first step on each set of communicators (tp_collective::epoch) runs without capture, so that NCCL sets

@@ -1,8 +1,17 @@
 // Matrix-vector products for decode (n <= 8 rows of activations): y = x · Wᵀ with W bf16 or fp32, x fp32 and fp32
 // accumulation (CPU counterpart: cpu::linear on the same bf16-rounded weights). Memory-bound: one warp per output
-// row, 16-byte weight loads, the x rows (a few KB) served from L1/L2. A batch of problems may each pick its matrix
-// from an expert table in device memory (MoE decode: routing never leaves the GPU), so the launch needs no host
-// synchronisation and can be captured in a CUDA graph.
+// row, 16-byte weight loads several deep, the x rows (a few KB) served from L1/L2. A batch of problems may each pick
+// its matrix from an expert table in device memory (MoE decode: routing never leaves the GPU), so the launch needs no
+// host synchronisation and can be captured in a CUDA graph.
+//
+// Epilogues fold the decode step's small elementwise kernels into the product that feeds them (one launch and one
+// pass over y fewer each): SiLU of q/k/v, the lightning output gate, SwiGLU of an expert's w1/w3 pair, and the
+// weighted sum of a token's experts.
+//
+// Programmatic dependent launch (pdl): the kernel lets the next one start early, and when launched that way itself
+// it prefetches its weights into L2 while the previous kernel drains, then waits for it (griddepcontrol) before it
+// reads anything that kernel wrote. Only for products whose weights do not depend on the previous kernel (no expert
+// table) is there a prefetch; the wait is always there.
 //
 // Dimension letters: N output features, K input features, n rows per problem (1..8), P problems.
 // Thread-safety: stateless launcher.
@@ -15,6 +24,16 @@
 namespace m1::cuda {
 
 constexpr int k_gemv_max_rows = 8;
+constexpr int k_gemv_max_top = 16;  // experts a token may sum in the combine epilogue
+
+enum class gemv_epilogue : uint8_t {
+    none,     // y = acc
+    silu,     // y = acc · sigmoid(acc)
+    gate,     // y = aux · sigmoid(acc); aux may be y itself (each element is read before it is written)
+    swiglu,   // output row r uses matrix rows r and r + pair: y = silu(acc_r) · acc_(r + pair); N = output rows
+    combine,  // problem t is a token summing its k experts in ascending expert order (the prefill combine's order):
+              // y[t][r] = Σ_j route_weight[t·k + j] · (W_(expert[t·k + j]) · x_(t·k + j))[r]; n must be 1
+};
 
 struct gemv_params {
     const void* w = nullptr;  // (N, K) row-major, bf16 (or fp32 when w_f32); problem p uses w + expert[p]·w_stride
@@ -28,6 +47,14 @@ struct gemv_params {
     int n = 1;
     float* y = nullptr;  // problem p writes y + p·y_stride + t·ldy + r
     int64_t y_stride = 0, ldy = 0;
+
+    gemv_epilogue epilogue = gemv_epilogue::none;
+    const float* aux = nullptr;  // gate: problem p, row t reads aux + p·y_stride + t·ldaux + r
+    int64_t ldaux = 0;
+    int64_t pair = 0;                   // swiglu: row offset of the second matrix (w3 after w1: I)
+    const float* route_weight = nullptr;  // combine: (P·k) device, with expert (P·k)
+    int k = 1;                          // combine: experts per token (<= k_gemv_max_top)
+    bool pdl = false;                   // programmatic dependent launch (see above)
 };
 // n in [1, 8]. 16-byte loads when K, the row strides and the pointers allow them, scalar loads otherwise.
 cudaError_t launch_gemv(const gemv_params& p, cudaStream_t s);

@@ -23,7 +23,8 @@ std::string memory_plan::describe() const {
            std::to_string(chunk) + " tokens) = " + gb(total());
 }
 
-memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes, int expert_bytes) {
+memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes, int expert_bytes,
+                        int head_bytes) {
     memory_plan p;
     p.context = context;
     p.chunk = chunk;
@@ -33,7 +34,7 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, i
     const size_t n_soft = size_t(c.count_layers(layer_kind::softmax));
     const size_t n_light = size_t(c.num_layers) - n_soft;
 
-    size_t w = V * H * 2 + V * H * 4 + H * 4;                          // embeddings (bf16), LM head (fp32), final norm
+    size_t w = V * H * (2 + size_t(head_bytes)) + H * 4;               // embeddings (bf16), LM head, final norm
     w += n_light * (3 * D * H + D * H + H * D) * 2 + n_light * D * 4;  // qkv, gate, out_proj; out norm
     w += n_soft * ((D + 2 * KV) * H + H * D) * 2;                      // q, k, v stacked; o_proj
     w += size_t(c.num_layers) * (2 * H * 4 + E * H * 4 + E * 3 * I * H * size_t(expert_bytes));  // norms, router, experts
@@ -57,7 +58,7 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, i
 
 memory_plan plan_memory_tp(const model_config& c, int gpus, int64_t context, int64_t chunk, int kv_bytes,
                            int expert_bytes) {
-    return plan_memory(tp::make_tp_plan(c, gpus).rank_config(c), context, chunk, kv_bytes, expert_bytes);
+    return plan_memory(tp::make_tp_plan(c, gpus).rank_config(c), context, chunk, kv_bytes, expert_bytes, 2);
 }
 
 void check_plan_fits(const memory_plan& plan, size_t device_bytes, const std::string& origin) {

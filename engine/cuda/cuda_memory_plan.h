@@ -48,10 +48,12 @@ struct memory_plan_error : std::runtime_error {
 };
 
 // expert_bytes: 2 (bf16 expert weights, what the backend loads) or 1 (the planned 8-bit expert option: one byte per
-// weight plus one fp32 scale per output row of w1, w3 and w2).
-memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes = 2, int expert_bytes = 2);
+// weight plus one fp32 scale per output row of w1, w3 and w2). head_bytes: the LM head's element size, 2 when the
+// checkpoint holds it in bf16 (the official files; the backend keeps it so), 4 for an fp32 tensor.
+memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, int kv_bytes = 2, int expert_bytes = 2,
+                        int head_bytes = 2);
 
-// The plan of one GPU of `gpus` tensor-parallel GPUs (see above). Throws tp::tp_error (engine/tp/tp_plan.h) when the
+// The plan of one GPU of `gpus` tensor-parallel GPUs (see above), for the official dtypes (bf16 LM head). Throws tp::tp_error (engine/tp/tp_plan.h) when the
 // model does not split over that many GPUs.
 memory_plan plan_memory_tp(const model_config& c, int gpus, int64_t context, int64_t chunk, int kv_bytes = 2,
                            int expert_bytes = 2);

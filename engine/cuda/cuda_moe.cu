@@ -49,27 +49,6 @@ __global__ void route_kernel(route_params p) {
     }
 }
 
-// One thread per token: its k choices in ascending expert order -> combine rows (ungrouped: row = t·k + choice)
-// and their weights.
-__global__ void decode_order_kernel(const int32_t* expert, const float* weight, int64_t n, int64_t k, int32_t* row,
-                                    float* cweight) {
-    const int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
-    if (t >= n) return;
-    int32_t order[k_max_top];
-    for (int64_t j = 0; j < k; ++j) {  // insertion sort by expert id (k is tiny, ids distinct)
-        int64_t i = j;
-        while (i > 0 && expert[t * k + order[i - 1]] > expert[t * k + j]) {
-            order[i] = order[i - 1];
-            --i;
-        }
-        order[i] = int32_t(j);
-    }
-    for (int64_t j = 0; j < k; ++j) {
-        row[t * k + j] = int32_t(t * k + order[j]);
-        cweight[t * k + j] = weight[t * k + order[j]];
-    }
-}
-
 }  // namespace
 
 void moe_decode_reserve(const moe_weights& w, int64_t n, moe_workspace& ws) {
@@ -77,16 +56,16 @@ void moe_decode_reserve(const moe_weights& w, int64_t n, moe_workspace& ws) {
     ws.logits.reserve(size_t(n * w.E));
     ws.expert.reserve(size_t(rows));
     ws.weight.reserve(size_t(rows));
-    ws.index.reserve(size_t(rows));
-    ws.cweight.reserve(size_t(rows));
-    ws.y13.reserve(size_t(rows * 2 * w.I));
     ws.act.reserve(size_t(rows * w.I));
-    ws.y.reserve(size_t(rows * w.H));
 }
 
-void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m, moe_workspace& ws) {
+// Four launches: the router (split over K), the routing, w1/w3 with SwiGLU in the product's epilogue, and w2 with
+// the weighted sum over the token's experts in its epilogue (ascending expert order, as moe_forward's combine).
+void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m, moe_workspace& ws,
+                bool pdl) {
     const int64_t H = w.H, E = w.E, k = w.k, I = w.I, rows = n * k;
-    if (n > k_gemv_max_rows || k > k_max_top) throw cuda_error("MoE decode: more than 8 tokens or 16 experts a token");
+    if (n > k_gemv_max_rows || k > k_max_top || k > k_gemv_max_top)
+        throw cuda_error("MoE decode: more than 8 tokens or 16 experts a token");
     moe_decode_reserve(w, n, ws);
     gemv_params router{};
     router.w = w.router;
@@ -98,11 +77,12 @@ void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n,
     router.n = int(n);
     router.y = ws.logits.data();
     router.ldy = E;
+    router.pdl = pdl;
     check(launch_gemv(router, s), "MoE router GEMV");
     check(launch_route({ws.logits.data(), n, E, k, ws.expert.data(), ws.weight.data()}, s), "MoE routing kernel");
-    gemv_params up{};  // problem t·k + j: token t through its j-th expert's w1 and w3
+    gemv_params up{};  // problem t·k + j: token t through its j-th expert's w1 and w3 -> SwiGLU activations
     up.w = w.w13;
-    up.N = 2 * I;
+    up.N = I;
     up.K = H;
     up.w_stride = 2 * I * H;
     up.expert = ws.expert.data();
@@ -111,27 +91,29 @@ void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n,
     up.x_group = k;
     up.x_stride = H;
     up.ldx = H;
-    up.y = ws.y13.data();
-    up.y_stride = 2 * I;
+    up.y = ws.act.data();
+    up.y_stride = I;
+    up.epilogue = gemv_epilogue::swiglu;
+    up.pair = I;
+    up.pdl = pdl;
     check(launch_gemv(up, s), "MoE w13 GEMV");
-    check(launch_swiglu(ws.y13.data(), ws.act.data(), rows, I, s), "SwiGLU kernel");
-    gemv_params down{};
+    gemv_params down{};  // problem t: the weighted sum of its k experts' w2 products
     down.w = w.w2;
     down.N = H;
     down.K = I;
     down.w_stride = H * I;
     down.expert = ws.expert.data();
-    down.problems = rows;
+    down.problems = n;
     down.x = ws.act.data();
     down.x_stride = I;
     down.ldx = I;
-    down.y = ws.y.data();
+    down.y = m;
     down.y_stride = H;
+    down.epilogue = gemv_epilogue::combine;
+    down.route_weight = ws.weight.data();
+    down.k = int(k);
+    down.pdl = pdl;
     check(launch_gemv(down, s), "MoE w2 GEMV");
-    decode_order_kernel<<<unsigned((n + 31) / 32), 32, 0, s>>>(ws.expert.data(), ws.weight.data(), n, k,
-                                                               ws.index.data(), ws.cweight.data());
-    check(cudaGetLastError(), "MoE decode order kernel");
-    check(launch_combine({ws.y.data(), ws.index.data(), ws.cweight.data(), n, k, H, m}, s), "MoE combine kernel");
 }
 
 cudaError_t launch_route(const route_params& p, cudaStream_t s) {

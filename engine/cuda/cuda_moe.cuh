@@ -50,11 +50,13 @@ struct moe_workspace {
 };
 
 // Decode (n <= k_gemv_max_rows tokens): router GEMV, routing, one expert GEMV per (token, choice) reading its
-// expert id from device memory, SwiGLU, w2 GEMV, and the combine in ascending expert order per token (the CPU
-// reference's order). fp32 activations throughout (no hi/lo split needed: one weight read, more exact). No host
-// synchronisation and no allocation once moe_decode_reserve(ws, n) ran: capturable in a CUDA graph.
+// expert id from device memory with SwiGLU in its epilogue, and the w2 GEMV summing each token's experts in
+// ascending expert order (the CPU reference's order) in its epilogue. fp32 activations throughout (no hi/lo split
+// needed: one weight read, more exact). No host synchronisation and no allocation once moe_decode_reserve(ws, n)
+// ran: capturable in a CUDA graph. pdl: the GEMVs use programmatic dependent launch (cuda_decode_gemv.cuh).
 void moe_decode_reserve(const moe_weights& w, int64_t n, moe_workspace& ws);
-void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m, moe_workspace& ws);
+void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m, moe_workspace& ws,
+                bool pdl = false);
 
 // g: (n, H) fp32 normed input; m: (n, H) written. split: expert inputs as bf16 hi + lo (see linear_act).
 // Throws cuda_error on a failed call.

@@ -1,9 +1,11 @@
 // The decode path of the CUDA backend (cuda_decode.h) piece by piece and whole:
 //   * GEMV (cuda_decode_gemv.cuh) against a float64 product on the same bf16 weights, at M1's widths (9216 × 6144,
-//     6144 × 9216, the fp32 LM head 200064 × 6144), 1 to 8 rows, odd shapes (scalar path) and expert tables;
+//     6144 × 9216, the fp32 LM head 200064 × 6144), 1 to 8 rows, odd shapes (scalar path) and expert tables, the
+//     router's split-K kernel, the SiLU / gate / SwiGLU epilogues, with and without programmatic launches;
 //   * flash-decoding (launch_attention_decode) against float64 softmax attention at 1 to 300,000 keys, fp32 and
 //     bf16 caches, a grid sized for more keys than are live and the position read from device memory;
-//   * the decode MoE block (moe_decode) against cpu::moe_layer, M1 widths included: same experts, 2e-5;
+//   * the decode MoE block (moe_decode: SwiGLU and the experts' weighted sum in the GEMV epilogues) against
+//     cpu::moe_layer, M1 widths included: same experts, 2e-5, with and without programmatic launches;
 //   * the backend on a random tiny checkpoint: decode steps through the CUDA graph equal the steps without it bit
 //     for bit (also across a KV-cache growth, which recaptures, and for a forked state), and equal the prefill
 //     machinery and the CPU backend within tolerance (reference precision).
@@ -15,6 +17,8 @@
 #include "tests/gpu/gpu_check.h"
 #include "tests/gpu/gpu_moe_case.h"
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <span>
@@ -105,6 +109,102 @@ void gemv_case(gpu_test::suite& s, gpu_test::rng& r, int64_t N, int64_t K, int n
     cudaEventDestroy(b);
 }
 
+// The epilogues of a single-matrix GEMV against float64: SiLU, the gate (aux read from the output buffer itself),
+// SwiGLU (rows r and r + N of a (2N, K) matrix), each with and without programmatic dependent launch; and a small
+// product (N = 16, the router) through the split-K kernel.
+void gemv_epilogue_case(gpu_test::suite& s, gpu_test::rng& r, gemv_epilogue ep, int64_t N, int64_t K, int n, bool pdl,
+                        bool f32 = false) {
+    const int64_t rows = ep == gemv_epilogue::swiglu ? 2 * N : N;
+    const float sw = 1.0f / std::sqrt(float(K));
+    const std::vector<float> w = r.fill(size_t(rows * K), -sw, sw, !f32);
+    const std::vector<float> x = r.fill(size_t(n * K), -2, 2, false);
+    const std::vector<float> aux = r.fill(size_t(n * N), -3, 3, false);
+    device_buffer<bf16> w16;
+    device_buffer<float> w32, dx, dy;
+    if (f32) {
+        w32.upload(w);
+    } else {
+        w16.reserve(w.size());
+        upload_bf16(w16, w.data(), w.size());
+    }
+    dx.upload(x);
+    dy.upload(aux);  // the gate reads its other factor from the output buffer; the rest overwrite it
+    gemv_params p{};
+    p.w = f32 ? static_cast<const void*>(w32.data()) : static_cast<const void*>(w16.data());
+    p.w_f32 = f32;
+    p.N = N;
+    p.K = K;
+    p.x = dx.data();
+    p.ldx = K;
+    p.n = n;
+    p.y = dy.data();
+    p.ldy = N;
+    p.epilogue = ep;
+    p.aux = dy.data();
+    p.ldaux = N;
+    p.pair = N;
+    p.pdl = pdl;
+    check(launch_gemv(p, nullptr), "gemv");
+    check(cudaDeviceSynchronize(), "gemv");
+    const std::vector<float> got = dy.download(size_t(n * N));
+    std::vector<double> ref(got.size());
+    const auto dot = [&](int64_t row, int t) {
+        double a = 0;
+        for (int64_t k = 0; k < K; ++k) a += double(w[size_t(row * K + k)]) * double(x[size_t(t * K + k)]);
+        return a;
+    };
+    const auto sig = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+    for (int t = 0; t < n; ++t)
+        for (int64_t row = 0; row < N; ++row) {
+            const double a = dot(row, t);
+            double v = a;
+            if (ep == gemv_epilogue::silu) v = a * sig(a);
+            if (ep == gemv_epilogue::gate) v = double(aux[size_t(t * N + row)]) * sig(a);
+            if (ep == gemv_epilogue::swiglu) v = a * sig(a) * dot(row + N, t);
+            ref[size_t(t * N + row)] = v;
+        }
+    static const char* names[] = {"none", "SiLU", "gate", "SwiGLU", "combine"};
+    s.close(std::string("GEMV ") + (f32 ? "fp32" : "bf16") + " " + dims({N, K}) + ", " + std::to_string(n) +
+                " rows, epilogue " + names[int(ep)] + (pdl ? ", programmatic launch" : "") + " vs float64",
+            gpu_test::rel_err(got, ref), 1e-5);
+}
+
+// 16 back-to-back GEMVs of one M1-sized matrix (9216 x 6144 bf16), ordinary and programmatic launches: the time
+// per product and the weight bandwidth (an information line: what PDL saves between kernels).
+void gemv_chain_timing() {
+    const int64_t N = 9216, K = 6144;
+    device_buffer<bf16> w{size_t(N * K)};
+    device_buffer<float> x{size_t(K)}, y{size_t(N)};
+    check(cudaMemset(w.data(), 0, w.bytes()), "zero");
+    check(cudaMemset(x.data(), 0, x.bytes()), "zero");
+    for (bool pdl : {false, true}) {
+        gemv_params p{};
+        p.w = w.data();
+        p.N = N;
+        p.K = K;
+        p.x = x.data();
+        p.ldx = K;
+        p.y = y.data();
+        p.ldy = N;
+        p.pdl = pdl;
+        cudaEvent_t a, b;
+        check(cudaEventCreate(&a), "event");
+        check(cudaEventCreate(&b), "event");
+        for (int i = 0; i < 16; ++i) check(launch_gemv(p, nullptr), "gemv");  // warm-up
+        check(cudaEventRecord(a), "event");
+        for (int i = 0; i < 64; ++i) check(launch_gemv(p, nullptr), "gemv");
+        check(cudaEventRecord(b), "event");
+        check(cudaEventSynchronize(b), "event");
+        float ms = 0;
+        check(cudaEventElapsedTime(&ms, a, b), "event");
+        std::printf("  info GEMV chain 9216x6144 bf16 x64, %s: %.1f us each, %.2f TB/s of weights\n",
+                    pdl ? "programmatic launches" : "ordinary launches", 1e3 * ms / 64,
+                    double(N * K * 2) / (ms / 64 * 1e-3) / 1e12);
+        cudaEventDestroy(a);
+        cudaEventDestroy(b);
+    }
+}
+
 void attention_case(gpu_test::suite& s, gpu_test::rng& r, int64_t keys, int64_t n, int64_t nh, int64_t g, bool f32,
                     int64_t extra_capacity) {
     const int64_t d = 128, KV = g * d, pos0 = keys - n, total = keys + extra_capacity;
@@ -181,12 +281,17 @@ void moe_case(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t H, int64_
     gpu_test::moe_case mc = gpu_test::make_moe_case(r, n, H, E, I, k);
     cuda_stream stream;
     moe_workspace ws;
-    moe_decode(stream.get(), mc.weights(), mc.input.data(), n, mc.out.data(), ws);
-    stream.sync();
-    s.check(ws.expert.download(size_t(n * k)) == mc.ref_route.expert,
-            name + ": routing chooses the CPU reference's experts (" + std::to_string(mc.used.size()) + " used)");
     const std::vector<float> ref = mc.reference();
-    s.close(name + ": output vs cpu::moe_layer", gpu_test::rel_err(mc.out.download(ref.size()), ref), 2e-5);
+    for (bool pdl : {false, true}) {
+        moe_decode(stream.get(), mc.weights(), mc.input.data(), n, mc.out.data(), ws, pdl);
+        stream.sync();
+        const std::string how = pdl ? " (programmatic launches)" : "";
+        s.check(ws.expert.download(size_t(n * k)) == mc.ref_route.expert,
+                name + how + ": routing chooses the CPU reference's experts (" + std::to_string(mc.used.size()) +
+                    " used)");
+        s.close(name + how + ": output vs cpu::moe_layer", gpu_test::rel_err(mc.out.download(ref.size()), ref),
+                2e-5);
+    }
 }
 
 // Logits of `steps` single-token forwards after a prefill of `prefix` tokens; fork_at >= 0 clones the state there
@@ -278,6 +383,17 @@ int main() {
         gemv_case(s, r, 37, 50, 5, false);        // scalar path
         gemv_case(s, r, 33, 20, 2, true);         // scalar path, fp32
         gemv_case(s, r, 64, 96, 1, false, 3, 6, 2);  // expert table, two problems per input row
+        gemv_case(s, r, 16, 6144, 1, true);          // the router: split-K kernel
+        gemv_case(s, r, 16, 6144, 3, true, 0, 1, 1, true);
+        for (bool pdl : {false, true}) {
+            gemv_epilogue_case(s, r, gemv_epilogue::silu, 3 * 8192, 6144, 1, pdl);  // lightning q/k/v
+            gemv_epilogue_case(s, r, gemv_epilogue::gate, 8192, 6144, 2, pdl);      // output gate
+            gemv_epilogue_case(s, r, gemv_epilogue::swiglu, 9216, 6144, 1, pdl);    // an expert's w1 / w3
+            gemv_epilogue_case(s, r, gemv_epilogue::none, 6144, 8192, 4, pdl);
+            gemv_epilogue_case(s, r, gemv_epilogue::silu, 37, 50, 3, pdl);  // scalar path
+            gemv_epilogue_case(s, r, gemv_epilogue::none, 16, 6144, 8, pdl, true);  // split-K, fp32
+        }
+        gemv_chain_timing();
         for (bool f32 : {true, false}) {
             for (int64_t keys : {1, 2, 1000, 1024, 1025, 5000}) attention_case(s, r, keys, 1, 8, 2, f32, 0);
             attention_case(s, r, 4099, 3, 8, 2, f32, 0);

@@ -32,7 +32,7 @@ int main() {
         const cuda::memory_plan full = cuda::plan_memory(m1c, 131072, 4096);
         std::printf("  full M1: %s\n", full.describe().c_str());
         s.check(full.weights > size_t(900e9) && full.weights < size_t(930e9),
-                "full M1 weights are ~912 GB (456 B parameters in bf16, LM head fp32): " + full.describe());
+                "full M1 weights are ~912 GB (456 B parameters in bf16, bf16 LM head): " + full.describe());
         bool refused = false;
         try {
             cuda::check_plan_fits(full, h200, "full-m1");
@@ -47,7 +47,7 @@ int main() {
         const model_config w16 = preset_config("w16", 200064);
         const cuda::memory_plan big = cuda::plan_memory(w16, 1048576, 4096);
         std::printf("  W16 at 1M: %s\n", big.describe().c_str());
-        s.check(big.weights > size_t(95e9) && big.weights < size_t(105e9), "W16 weights are ~99 GB (+ fp32 LM head)");
+        s.check(big.weights > size_t(95e9) && big.weights < size_t(105e9), "W16 weights are ~99 GB");
         s.check(big.kv_cache == size_t(2) * 1048576 * 2 * 1024 * 2,
                 "W16 KV cache: 2 softmax layers x 1M x (k, v) x 1024 x bf16");
         s.check(big.total() < h200 - size_t(4e9), "W16 with a 1M-token context fits one H200 with room to spare");
