@@ -264,9 +264,343 @@ __global__ void decode_kernel(lightning_params p) {
     }
 }
 
+
+// ---- fused prefill ----------------------------------------------------------------------------------------------
+// One CTA per (value slice, head) walks the call in steps of k_step tokens. Per step, with S the fp32 state slice
+// (D × DV) before it:
+//   output (warp w: queries [16·(w % 4), +16), value columns [DV/2·(w / 4), +DV/2)):
+//       O = diag(λ^(j+1)) Q S + ((Q Kᵀ) ⊙ M) V,   M[j, i] = λ^(j−i) for i <= j < m, else 0
+//   update (warp w: key dims [16·(w % RG), +16), value columns [UW·(w / RG), +UW)):
+//       S = λ^m S + (diag(λ^(m−1−i)) K)ᵀ V        (S lives in this warp's accumulator registers throughout)
+// Tiles in shared memory are bf16 with rows padded by 8 (ldmatrix conflict-free). Operands that are exact in bf16
+// (bf16 inputs without SiLU) are one part; everything else a hi + lo pair (mma_parts), so products keep fp32-like
+// accuracy. Exact inputs are copied with cp.async straight into a double-buffered tile set; other inputs are copied
+// raw into a staging area and converted (SiLU, split) at the start of the step that uses them.
+constexpr int k_step = 64;    // tokens per step (pw has at least k_step + 1 entries: block >= k_step)
+constexpr int k_fz_warps = 8;
+
+template <int D, int DV, typename In, bool SILU>
+struct fused_cfg {
+    static constexpr bool lo = SILU || sizeof(In) == 4;  // q, k, v need a lo part
+    static constexpr int LDQ = D + 8, LDV = DV + 8;       // bf16 row strides of the Q/K tiles and of V/S
+    static constexpr int W = 2 * D + DV;                  // raw elements of one token's q | k | v-slice
+    static constexpr int q_elems = k_step * LDQ, v_elems = k_step * LDV;
+    static constexpr int parts = lo ? 2 : 1;
+    static constexpr int stages = lo ? 1 : 2;  // lo: one tile set plus the raw staging area
+    // bf16 elements of one stage: Q and K (parts each), V (parts)
+    static constexpr int stage_elems = parts * (2 * q_elems + v_elems);
+    static constexpr int s_elems = D * LDV;  // one part of the state tile
+    static constexpr size_t tiles_bytes = size_t(stages * stage_elems + 2 * s_elems) * 2;
+    static constexpr size_t staging_bytes = lo ? size_t(k_step) * W * sizeof(In) : 0;
+    static constexpr size_t smem_bytes = tiles_bytes + staging_bytes + (k_step + 1) * sizeof(float);
+    static constexpr int RG = D / 16, UC = k_fz_warps / RG, UW = DV / UC;  // update roles
+    static constexpr int ON = DV / 2 / 8, UN = UW / 8;                    // n-tiles per warp: output, update
+    static_assert(RG * UC == k_fz_warps && UN % 2 == 0 && ON % 2 == 0, "fused lightning: unsupported D / DV");
+};
+
+template <bool ALO, bool BLO>
+__device__ __forceinline__ void mma_parts(float (&c)[4], const uint32_t (&a_hi)[4], const uint32_t (&a_lo)[4],
+                                          uint32_t b0_hi, uint32_t b1_hi, uint32_t b0_lo, uint32_t b1_lo) {
+    if constexpr (ALO) mma_bf16(c, a_lo, b0_hi, b1_hi);
+    if constexpr (BLO) mma_bf16(c, a_hi, b0_lo, b1_lo);
+    mma_bf16(c, a_hi, b0_hi, b1_hi);
+}
+
+__device__ __forceinline__ void split_pack(float x0, float x1, uint32_t& hi, uint32_t& lo) {
+    bf16 h0, l0, h1, l1;
+    split_bf16(x0, h0, l0);
+    split_bf16(x1, h1, l1);
+    const __nv_bfloat162 hv = __halves2bfloat162(h0, h1), lv = __halves2bfloat162(l0, l1);
+    hi = *reinterpret_cast<const uint32_t*>(&hv);
+    lo = *reinterpret_cast<const uint32_t*>(&lv);
+}
+
+__device__ __forceinline__ float2 unpack_bf16(uint32_t x) {
+    return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&x));
+}
+
+__device__ __forceinline__ float silu_f(float x) {
+    return x / (1.0f + expf(-x));
+}
+
+template <typename In>
+__device__ __forceinline__ const In* input(const lightning_params& p, int which) {
+    if constexpr (sizeof(In) == 2)
+        return which == 0 ? p.q16 : which == 1 ? p.k16 : p.v16;
+    else
+        return which == 0 ? p.q : which == 1 ? p.k : p.v;
+}
+
+// The tiles of one stage: Q, K (k_step × LDQ), V (k_step × LDV), each hi then (lo mode) lo.
+struct fused_tiles {
+    bf16 *q_hi, *q_lo, *k_hi, *k_lo, *v_hi, *v_lo;
+};
+
+template <class C>
+__device__ fused_tiles tiles_at(bf16* x) {
+    fused_tiles t;
+    t.q_hi = x;
+    x += C::q_elems;
+    t.q_lo = C::lo ? x : t.q_hi;  // never read without lo
+    x += C::lo ? C::q_elems : 0;
+    t.k_hi = x;
+    x += C::q_elems;
+    t.k_lo = C::lo ? x : t.k_hi;
+    x += C::lo ? C::q_elems : 0;
+    t.v_hi = x;
+    x += C::v_elems;
+    t.v_lo = C::lo ? x : t.v_hi;
+    return t;
+}
+
+__device__ __forceinline__ void cp_async_wait_one() {  // all but the most recent group done
+    asm volatile("cp.async.wait_group 1;\n" ::);
+}
+
+// Copies the raw q | k | v-slice rows of tokens [t0, t0 + k_step) (zero-filled past n) with cp.async: into the tile
+// set t (exact mode: In is bf16, the tiles take the bytes as they are) or into the staging area (lo mode).
+template <class C, int D, int DV, typename In>
+__device__ void issue_step_copy(const lightning_params& p, int64_t h, int64_t c0, int64_t t0, const fused_tiles& t,
+                                In* staging) {
+    constexpr int E = 16 / int(sizeof(In));  // elements per 16-byte chunk
+    constexpr int row_chunks = C::W / E;
+    const In* q = input<In>(p, 0);
+    const In* k = input<In>(p, 1);
+    const In* v = input<In>(p, 2);
+    for (int x = threadIdx.x; x < k_step * row_chunks; x += blockDim.x) {
+        const int r = x / row_chunks, c = (x % row_chunks) * E;  // c: element of the row's q | k | v-slice
+        const int64_t tok = t0 + r;
+        const bool valid = tok < p.n;
+        const int64_t row = (valid ? tok : 0) * p.ld + h * p.head_stride;
+        const In* src = c < D ? q + row + c : c < 2 * D ? k + row + (c - D) : v + row + c0 + (c - 2 * D);
+        void* dst;
+        if constexpr (C::lo)
+            dst = staging + r * C::W + c;
+        else
+            dst = c < D       ? t.q_hi + r * C::LDQ + c
+                  : c < 2 * D ? t.k_hi + r * C::LDQ + (c - D)
+                              : t.v_hi + r * C::LDV + (c - 2 * D);
+        cp_async16(dst, src, valid);
+    }
+}
+
+// lo mode: the staged raw rows → the tile set, SiLU applied (if asked) in fp32, then split into hi + lo.
+template <class C, int D, typename In, bool SILU>
+__device__ void convert_step(const In* staging, const fused_tiles& t) {
+    for (int x = threadIdx.x; x < k_step * C::W / 2; x += blockDim.x) {
+        const int r = x / (C::W / 2), c = (x % (C::W / 2)) * 2;
+        float2 f;
+        if constexpr (sizeof(In) == 4)
+            f = *reinterpret_cast<const float2*>(staging + r * C::W + c);
+        else
+            f = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(staging + r * C::W + c));
+        if constexpr (SILU) {
+            f.x = silu_f(f.x);
+            f.y = silu_f(f.y);
+        }
+        uint32_t hi, lo;
+        split_pack(f.x, f.y, hi, lo);
+        const int off = c < 2 * D ? r * C::LDQ + (c < D ? c : c - D) : r * C::LDV + (c - 2 * D);
+        bf16* dh = c < D ? t.q_hi : c < 2 * D ? t.k_hi : t.v_hi;
+        bf16* dl = c < D ? t.q_lo : c < 2 * D ? t.k_lo : t.v_lo;
+        *reinterpret_cast<uint32_t*>(dh + off) = hi;
+        *reinterpret_cast<uint32_t*>(dl + off) = lo;
+    }
+}
+
+// grid (D / DV value slices, heads), k_fz_warps warps. See the section comment for the roles of the warps.
+template <int D, int DV, typename In, bool SILU>
+__global__ void __launch_bounds__(32 * k_fz_warps, 1) fused_kernel(lightning_params p) {
+    using C = fused_cfg<D, DV, In, SILU>;
+    constexpr bool LO = C::lo;
+    constexpr int LDQ = C::LDQ, LDV = C::LDV;
+    extern __shared__ __align__(16) unsigned char smem[];
+    bf16* tiles = reinterpret_cast<bf16*>(smem);
+    bf16* s_hi = tiles + C::stages * C::stage_elems;  // the state before the step (D × DV), B operand of Q·S
+    bf16* s_lo = s_hi + C::s_elems;
+    In* staging = reinterpret_cast<In*>(smem + C::tiles_bytes);
+    float* pw = reinterpret_cast<float*>(smem + C::tiles_bytes + C::staging_bytes);  // λ^t, t in [0, k_step]
+
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, tq = lane % 4;
+    const int64_t c0 = int64_t(blockIdx.x) * DV, h = blockIdx.y;
+    for (int x = threadIdx.x; x <= k_step; x += blockDim.x) pw[x] = p.pw[h * (p.block + 1) + x];
+
+    // update role: state rows (key dims) [ur, ur + 16), slice columns [uc, uc + UW), as mma accumulator tiles
+    const int ur = 16 * (warp % C::RG), uc = C::UW * (warp / C::RG);
+    float* state = p.state + h * D * D + c0;
+    float S[C::UN][4];
+#pragma unroll
+    for (int nt = 0; nt < C::UN; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) S[nt][e] = state[(ur + g + 8 * (e / 2)) * D + uc + nt * 8 + 2 * tq + e % 2];
+    // output role: queries [16·orow, +16) of the step, slice columns [oc, oc + DV/2)
+    const int orow = warp % 4, oc = (DV / 2) * (warp / 4);
+    const int j0 = orow * 16 + g, j1 = j0 + 8;
+
+    const int64_t steps = (p.n + k_step - 1) / k_step;
+    issue_step_copy<C, D, DV, In>(p, h, c0, 0, tiles_at<C>(tiles), staging);
+    cp_async_commit();
+    for (int64_t st = 0; st < steps; ++st) {
+        const int64_t t0 = st * k_step;
+        const int m = int(min(int64_t(k_step), p.n - t0));
+        const fused_tiles t = tiles_at<C>(tiles + (LO ? 0 : int(st & 1) * C::stage_elems));
+        // the state before this step → shared memory as hi + lo (the previous step's readers are done)
+#pragma unroll
+        for (int nt = 0; nt < C::UN; ++nt)
+#pragma unroll
+            for (int r2 = 0; r2 < 2; ++r2) {
+                const int off = (ur + g + 8 * r2) * LDV + uc + nt * 8 + 2 * tq;
+                uint32_t hi, lo;
+                split_pack(S[nt][2 * r2], S[nt][2 * r2 + 1], hi, lo);
+                *reinterpret_cast<uint32_t*>(s_hi + off) = hi;
+                *reinterpret_cast<uint32_t*>(s_lo + off) = lo;
+            }
+        if constexpr (LO) {
+            cp_async_wait_all();
+            __syncthreads();  // staging holds this step
+            convert_step<C, D, In, SILU>(staging, t);
+            __syncthreads();  // tiles ready, staging free
+            if (st + 1 < steps) issue_step_copy<C, D, DV, In>(p, h, c0, t0 + k_step, t, staging);
+            cp_async_commit();
+        } else {
+            if (st + 1 < steps)
+                issue_step_copy<C, D, DV, In>(p, h, c0, t0 + k_step,
+                                              tiles_at<C>(tiles + int((st + 1) & 1) * C::stage_elems), staging);
+            cp_async_commit();
+            cp_async_wait_one();
+            __syncthreads();  // this step's tiles and the state tile are visible
+        }
+
+        // ---- output: O = diag(λ^(j+1)) Q S + ((Q Kᵀ) ⊙ M) V
+        {
+            float o[C::ON][4], sc[4][2][4];
+#pragma unroll
+            for (int nt = 0; nt < C::ON; ++nt) o[nt][0] = o[nt][1] = o[nt][2] = o[nt][3] = 0.0f;
+#pragma unroll
+            for (int kt = 0; kt < 4; ++kt)
+#pragma unroll
+                for (int nt = 0; nt < 2; ++nt) sc[kt][nt][0] = sc[kt][nt][1] = sc[kt][nt][2] = sc[kt][nt][3] = 0.0f;
+#pragma unroll
+            for (int ks = 0; ks < D / 16; ++ks) {
+                uint32_t qa[4], ql[4];
+                const int qoff = (orow * 16 + lane % 16) * LDQ + ks * 16 + (lane / 16) * 8;
+                ldmatrix_x4(qa, t.q_hi + qoff);
+                if constexpr (LO) ldmatrix_x4(ql, t.q_lo + qoff);
+#pragma unroll
+                for (int np = 0; np < C::ON / 2; ++np) {  // Q·S (S as B: rows = key dims, via .trans)
+                    uint32_t bh[4], bl[4] = {};
+                    const int off = (ks * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * LDV + oc + np * 16 + 8 * (lane / 16);
+                    ldmatrix_x4_trans(bh, s_hi + off);
+                    ldmatrix_x4_trans(bl, s_lo + off);
+                    mma_parts<LO, true>(o[2 * np], qa, ql, bh[0], bh[1], bl[0], bl[1]);
+                    mma_parts<LO, true>(o[2 * np + 1], qa, ql, bh[2], bh[3], bl[2], bl[3]);
+                }
+#pragma unroll
+                for (int kt = 0; kt < 4; ++kt) {  // Q·Kᵀ for the key tiles up to the diagonal
+                    if (kt > orow) break;
+                    uint32_t bh[4], bl[4] = {};
+                    const int off = (kt * 16 + lane % 8 + 8 * (lane / 16)) * LDQ + ks * 16 + 8 * ((lane / 8) % 2);
+                    ldmatrix_x4(bh, t.k_hi + off);
+                    if constexpr (LO) ldmatrix_x4(bl, t.k_lo + off);
+                    mma_parts<LO, LO>(sc[kt][0], qa, ql, bh[0], bh[1], bl[0], bl[1]);
+                    mma_parts<LO, LO>(sc[kt][1], qa, ql, bh[2], bh[3], bl[2], bl[3]);
+                }
+            }
+            const float d0 = j0 < m ? pw[j0 + 1] : 0.0f, d1 = j1 < m ? pw[j1 + 1] : 0.0f;
+#pragma unroll
+            for (int nt = 0; nt < C::ON; ++nt) {
+                o[nt][0] *= d0;
+                o[nt][1] *= d0;
+                o[nt][2] *= d1;
+                o[nt][3] *= d1;
+            }
+#pragma unroll
+            for (int kt = 0; kt < 4; ++kt) {
+                if (kt > orow) break;
+                uint32_t ph[4], pl[4];  // P = decayed, masked scores as the A operand (hi + lo)
+#pragma unroll
+                for (int x = 0; x < 4; ++x) {
+                    float* pair = sc[kt][x / 2] + 2 * (x % 2);  // x: (row g | g + 8) × (keys 0-7 | 8-15)
+                    const int q = x % 2 ? j1 : j0, key = kt * 16 + (x / 2) * 8 + 2 * tq;
+                    const float e0 = key <= q && q < m ? pw[q - key] : 0.0f;
+                    const float e1 = key + 1 <= q && q < m ? pw[q - key - 1] : 0.0f;
+                    split_pack(pair[0] * e0, pair[1] * e1, ph[x], pl[x]);
+                }
+#pragma unroll
+                for (int np = 0; np < C::ON / 2; ++np) {
+                    uint32_t bh[4], bl[4] = {};
+                    const int off = (kt * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * LDV + oc + np * 16 + 8 * (lane / 16);
+                    ldmatrix_x4_trans(bh, t.v_hi + off);
+                    if constexpr (LO) ldmatrix_x4_trans(bl, t.v_lo + off);
+                    mma_parts<true, LO>(o[2 * np], ph, pl, bh[0], bh[1], bl[0], bl[1]);
+                    mma_parts<true, LO>(o[2 * np + 1], ph, pl, bh[2], bh[3], bl[2], bl[3]);
+                }
+            }
+#pragma unroll
+            for (int r2 = 0; r2 < 2; ++r2) {
+                const int j = r2 ? j1 : j0;
+                if (j >= m) continue;
+                const int64_t base = (t0 + j) * p.ldo + h * D + c0 + oc + 2 * tq;
+#pragma unroll
+                for (int nt = 0; nt < C::ON; ++nt) {
+                    if (p.o16)
+                        *reinterpret_cast<__nv_bfloat162*>(p.o16 + base + nt * 8) =
+                            __floats2bfloat162_rn(o[nt][2 * r2], o[nt][2 * r2 + 1]);
+                    else
+                        *reinterpret_cast<float2*>(p.o + base + nt * 8) = make_float2(o[nt][2 * r2], o[nt][2 * r2 + 1]);
+                }
+            }
+        }
+
+        // ---- update: S = λ^m S + (diag(λ^(m−1−i)) K)ᵀ V
+        {
+            const float lm = pw[m];
+#pragma unroll
+            for (int nt = 0; nt < C::UN; ++nt)
+#pragma unroll
+                for (int e = 0; e < 4; ++e) S[nt][e] *= lm;
+#pragma unroll
+            for (int ks = 0; ks < k_step / 16; ++ks) {
+                if (ks * 16 >= m) break;
+                uint32_t kh[4], kl[4], ah[4], al[4];  // Kᵀ: rows = key dims, columns = tokens (.trans)
+                const int aoff = (ks * 16 + 8 * (lane / 16) + lane % 8) * LDQ + ur + 8 * ((lane / 8) % 2);
+                ldmatrix_x4_trans(kh, t.k_hi + aoff);
+                if constexpr (LO) ldmatrix_x4_trans(kl, t.k_lo + aoff);
+#pragma unroll
+                for (int x = 0; x < 4; ++x) {  // register x holds tokens i, i + 1 (columns of the fragment)
+                    const int i = ks * 16 + (x / 2) * 8 + 2 * tq;
+                    const float e0 = i < m ? pw[m - 1 - i] : 0.0f, e1 = i + 1 < m ? pw[m - 2 - i] : 0.0f;
+                    float2 f = unpack_bf16(kh[x]);
+                    if constexpr (LO) {
+                        const float2 fl = unpack_bf16(kl[x]);
+                        f.x += fl.x;
+                        f.y += fl.y;
+                    }
+                    split_pack(f.x * e0, f.y * e1, ah[x], al[x]);
+                }
+#pragma unroll
+                for (int np = 0; np < C::UN / 2; ++np) {
+                    uint32_t bh[4], bl[4] = {};
+                    const int off = (ks * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * LDV + uc + np * 16 + 8 * (lane / 16);
+                    ldmatrix_x4_trans(bh, t.v_hi + off);
+                    if constexpr (LO) ldmatrix_x4_trans(bl, t.v_lo + off);
+                    mma_parts<true, LO>(S[2 * np], ah, al, bh[0], bh[1], bl[0], bl[1]);
+                    mma_parts<true, LO>(S[2 * np + 1], ah, al, bh[2], bh[3], bl[2], bl[3]);
+                }
+            }
+        }
+        __syncthreads();  // the tiles and the state tile are used up
+    }
+#pragma unroll
+    for (int nt = 0; nt < C::UN; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) state[(ur + g + 8 * (e / 2)) * D + uc + nt * 8 + 2 * tq + e % 2] = S[nt][e];
+}
+
 }  // namespace
 
 int64_t lightning_scratch_floats(int64_t n, int64_t n_heads, int64_t d, int64_t block) {
+    if ((d == 64 || d == 128) && block >= k_step) return 0;  // the fused kernel
     const int64_t blocks = (n + block - 1) / block;
     return blocks * n_heads * d * d;
 }
@@ -306,16 +640,52 @@ cudaError_t launch_blocks(const lightning_params& p, int64_t n_blocks, cudaStrea
     return cudaGetLastError();
 }
 
+template <int D, typename In, bool SILU>
+cudaError_t launch_fused(const lightning_params& p, cudaStream_t s) {
+    constexpr int DV = D / 2;  // two value slices: 2 × 64 heads = 128 CTAs on the H200's 132 SMs
+    using C = fused_cfg<D, DV, In, SILU>;
+    if (cudaError_t e = cudaFuncSetAttribute(fused_kernel<D, DV, In, SILU>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                             int(C::smem_bytes));
+        e != cudaSuccess)
+        return e;
+    fused_kernel<D, DV, In, SILU><<<dim3(D / DV, unsigned(p.n_heads)), 32 * k_fz_warps, C::smem_bytes, s>>>(p);
+    return cudaGetLastError();
+}
+
+template <int D>
+cudaError_t launch_fused_d(const lightning_params& p, cudaStream_t s) {
+    if (p.q16) return p.silu ? launch_fused<D, bf16, true>(p, s) : launch_fused<D, bf16, false>(p, s);
+    return p.silu ? launch_fused<D, float, true>(p, s) : launch_fused<D, float, false>(p, s);
+}
+
+bool aligned16(const void* x) {
+    return (reinterpret_cast<uintptr_t>(x) & 15) == 0;
+}
+
+bool per_block_supported(const lightning_params& p) {
+    return (p.d == 16 || p.d == 32 || p.d == 64 || p.d == 128) && p.block > 0 && p.scratch && p.q && p.o &&
+           !p.q16 && !p.o16 && !p.silu && p.ld % 2 == 0 && p.head_stride % 2 == 0 && p.ldo % 2 == 0;
+}
+
 }  // namespace
 
+bool lightning_fused_supported(const lightning_params& p) {
+    const bool b16 = p.q16 != nullptr;
+    const int64_t e = b16 ? 8 : 4;  // elements per 16-byte cp.async chunk
+    const bool inputs = b16 ? p.k16 && p.v16 && aligned16(p.q16) && aligned16(p.k16) && aligned16(p.v16)
+                            : p.q && p.k && p.v && aligned16(p.q) && aligned16(p.k) && aligned16(p.v);
+    return (p.d == 64 || p.d == 128) && p.block >= k_step && inputs && p.ld % e == 0 && p.head_stride % e == 0 &&
+           (p.o || p.o16) && p.ldo % 2 == 0 && p.state && p.pw && p.n_heads > 0 && p.n_heads <= 65535;
+}
+
 bool lightning_prefill_supported(const lightning_params& p) {
-    return (p.d == 16 || p.d == 32 || p.d == 64 || p.d == 128) && p.block > 0 && p.scratch && p.ld % 2 == 0 &&
-           p.head_stride % 2 == 0 && p.ldo % 2 == 0;
+    return lightning_fused_supported(p) || per_block_supported(p);
 }
 
 cudaError_t launch_lightning_prefill(const lightning_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
-    if (!lightning_prefill_supported(p)) return cudaErrorInvalidValue;
+    if (lightning_fused_supported(p)) return p.d == 64 ? launch_fused_d<64>(p, s) : launch_fused_d<128>(p, s);
+    if (!per_block_supported(p)) return cudaErrorInvalidValue;
     const int64_t n_blocks = (p.n + p.block - 1) / p.block;
     switch (p.d) {
     case 16:

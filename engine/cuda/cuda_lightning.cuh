@@ -1,20 +1,25 @@
 // Lightning attention on the GPU (CPU counterpart: engine/cpu/cpu_lightning.h, same block form and the same
 // decay table, so the two agree to fp32 rounding). Per head, λ = e^(−s), state S (d, d) fp32 (row = key dim).
 //
-//   prefill, blocks of B tokens starting where the call starts, m = tokens in the block:
-//     1. kv_blocks  (grid blocks × heads):   KV_b = Σ_i λ^(m−1−i) k_iᵀ v_i                       (d, d) per block
-//     2. scan       (grid heads × d²/256):   S_prev_b = S;  S = λ^m S + KV_b   (sequential over blocks, fp32)
-//     3. output     (grid blocks × heads × 64-query tiles):
-//                   o_j = Σ_{i<=j} λ^(j−i) (q_j·k_i) v_i + λ^(j+1) q_j S_prev_b
-//   Steps 1 and 3 run on the tensor cores (mma.sync) with every operand split into a bf16 hi + lo pair and three
-//   products per pair (cuda_mma.cuh), which keeps fp32-like accuracy (the tests hold every position to a float64
-//   recurrence); d must be 16, 32, 64 or 128, any block size.
+//   prefill, in blocks of m tokens starting where the call starts, local offsets i, j in [0, m):
+//                   o_j = Σ_{i<=j} λ^(j−i) (q_j·k_i) v_i + λ^(j+1) q_j S_prev,   S = λ^m S_prev + Σ_i λ^(m−1−i) k_iᵀ v_i
 //   decode (one token, grid heads): S = λ S + kᵀv, o = q S.
+//
+// Two prefill kernels:
+//   fused (d = 64 or 128, block >= 64; the one M1 uses): one CTA per head and half of the value columns walks the
+//     whole call in steps of 64 tokens, the fp32 state S (d × d/2) held in registers, the next step's q/k/v copied
+//     into shared memory (cp.async) while this one computes; no scratch. Inputs fp32 or bf16, optionally with SiLU
+//     applied on load; output fp32 or bf16. Every tensor-core product keeps fp32-like accuracy: operands exact in
+//     bf16 (bf16 inputs without SiLU) go in as one part, every other operand (fp32 or SiLU'd inputs, the state, the
+//     decayed scores, the decayed keys) as a bf16 hi + lo pair; the tests hold every position to a float64 recurrence.
+//   per-block (any d in {16, 32, 64, 128}, any block; fp32 only; the fallback): (1) KV_b = Σ_i λ^(m−1−i) k_iᵀ v_i
+//     per block of B tokens into scratch, (2) a scan turns them into S_prev_b, (3) the output of every block at once.
 // Decays come from a table pw[h][t] = fp32(e^(−s_h·t)) for t in [0, B] (computed in double on the host), so no
-// exponent of an absolute position ever appears.
+// exponent of an absolute position ever appears (the fused kernel uses t <= 64 of the same table).
 //
 // Layout: q, k, v of head h at column h·head_stride of rows with stride ld (the fused qkv projection has
-// ld = 3·D, head_stride = 3·d, k = q + d, v = q + 2d); o (n, ·) row stride ldo, head h at column h·d.
+// ld = 3·D, head_stride = 3·d, k = q + d, v = q + 2d); o (n, ·) row stride ldo, head h at column h·d. Strides count
+// elements of the input's type (float or bf16).
 // Thread-safety: launchers are stateless; scratch is the caller's.
 #pragma once
 
@@ -26,25 +31,35 @@
 namespace m1::cuda {
 
 struct lightning_params {
-    const float* q = nullptr;
+    const float* q = nullptr;  // fp32 inputs (unused when q16 is set)
     const float* k = nullptr;
     const float* v = nullptr;
+    const bf16* q16 = nullptr;  // bf16 inputs instead (fused prefill only); strides then count bf16 elements
+    const bf16* k16 = nullptr;
+    const bf16* v16 = nullptr;
+    bool silu = false;  // q, k, v := SiLU(q, k, v) on load, in fp32 (fused prefill only)
     int64_t ld = 0, head_stride = 0;
     int64_t n = 0, n_heads = 0, d = 0, block = 256;
     const float* pw = nullptr;  // (n_heads, block + 1) decay table
     float* state = nullptr;     // (n_heads, d, d) read as S_prev, left as the state after the n tokens
     float* o = nullptr;         // output rows, stride ldo
+    bf16* o16 = nullptr;        // bf16 output instead of o (fused prefill only)
     int64_t ldo = 0;
-    float* scratch = nullptr;  // prefill only: lightning_scratch_floats(n, n_heads, d, block) floats
+    float* scratch = nullptr;  // per-block prefill only: lightning_scratch_floats(n, n_heads, d, block) floats
 };
 
-// Floats of scratch a prefill of n tokens needs: one (d, d) matrix per block and head.
+// Floats of scratch a prefill of n tokens needs: 0 where the fused kernel serves (d, block) (d = 64 or 128,
+// block >= 64, rows 16-byte aligned), else one (d, d) matrix per block and head for the per-block kernels.
 int64_t lightning_scratch_floats(int64_t n, int64_t n_heads, int64_t d, int64_t block);
+
+// Whether the fused kernel serves p (shape, alignment); bf16, SiLU and bf16 output need it.
+bool lightning_fused_supported(const lightning_params& p);
 
 // The decay table for one layer's slopes: pw[h·(block+1) + t] = fp32(exp(−slope_h · t)), computed in double.
 std::vector<float> lightning_decay_table(const std::vector<float>& slopes, int64_t block);
 
-// n >= 1 tokens in block form (n == 1 is allowed and equals the recurrence up to rounding).
+// n >= 1 tokens in block form (n == 1 is allowed and equals the recurrence up to rounding): the fused kernel where
+// it serves p, else the per-block kernels (which need p.scratch, fp32 q/k/v/o and no SiLU).
 bool lightning_prefill_supported(const lightning_params& p);
 cudaError_t launch_lightning_prefill(const lightning_params& p, cudaStream_t s);
 // One token (p.n must be 1), recurrent form; needs no scratch. d <= 1024.
