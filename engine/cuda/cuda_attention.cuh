@@ -53,6 +53,14 @@ cudaError_t launch_attention(const attention_params& p, cudaStream_t s);
 cudaError_t launch_attention_simple(const attention_params& p, cudaStream_t s);
 bool attention_tiled_supported(const attention_params& p);
 cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s);
+// The Hopper kernel (cuda_attention_wgmma.cu: wgmma, TMA, warp-specialised, FlashAttention-3 style), built for
+// sm_90a: bf16 cache, d = 128, compute capability 9.0, 16-byte aligned q and caches. variant picks one of the
+// compiled pipelines for tests and benchmarks: 0 (the default) overlaps each warpgroup's softmax with its own P·V,
+// 1 does not; 2 and 3 are 0 and 1 with P·V split into two N = 64 products; 4 and 5 are 0 and 1 with a 3-stage K/V
+// ring instead of 2. Stateless; encodes two TMA descriptors on the host per call.
+constexpr int k_attention_wgmma_variants = 6;
+bool attention_wgmma_supported(const attention_params& p);
+cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, int variant = 0);
 
 // Flash-decoding for few queries (n <= 8) over a long cache: the keys are split into chunks of
 // k_decode_split_keys, one CTA per (chunk, head, query) computes the chunk's (max, sum, unnormalised output), and a

@@ -1,13 +1,17 @@
 // Softmax attention kernels: RoPE of queries and keys against the CPU reference's apply_rope (engine/cpu/
 // cpu_attention.h), and causal GQA attention over the bf16 KV cache against a float64 computation on the CPU fed
 // the same (bf16-rounded, post-RoPE) keys and values. Prefill, a continuing prefill and decode steps, at M1's widths
-// (64 heads × 128, 8 KV heads, rotary 64) and at a small partial-rotary shape.
+// (64 heads × 128, 8 KV heads, rotary 64) and at a small partial-rotary shape. The Hopper kernel (every variant
+// launch_attention_wgmma compiles) against the same kind of float64 reference on random caches, on H100/H200 only.
 #include "engine/cpu/cpu_attention.h"
 #include "engine/cuda/cuda_attention.cuh"
 #include "engine/model/forward.h"
 #include "tests/gpu/gpu_check.h"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 using namespace m1;
 using namespace m1::cuda;
@@ -159,6 +163,118 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
                         : k_tol_tiled);
 }
 
+// The Hopper kernel (launch_attention_wgmma, every compiled variant) and the tiled kernel on one random bf16 cache
+// against one float64 reference: q fp32 in the fused projection's row layout (ld_q > nh·d), pos0 cached rows before
+// the n queries. Query blocks of 128 and key tiles of 128 make n, pos0 and pos0 + n off those multiples the cases
+// that matter (masked diagonal tiles, rows past n, keys past the cache that TMA reads as zeros), and a long pos0
+// runs the stage ring through hundreds of phases. q_range > 2 makes the softmax peaky (many running-max updates).
+struct wgmma_case {
+    const char* name;
+    int64_t nh, g, n, pos0;
+    float q_range = 2;
+};
+
+void run_wgmma_case(gpu_test::suite& s, gpu_test::rng& r, const wgmma_case& c) {
+    const int64_t d = 128, D = c.nh * d, KV = c.g * d, ld = D + 2 * KV, keys = c.pos0 + c.n, group = c.nh / c.g;
+    const std::vector<float> q = r.fill(size_t(c.n * ld), -c.q_range, c.q_range, false);
+    const std::vector<float> k = r.fill(size_t(keys * KV), -2, 2), v = r.fill(size_t(keys * KV), -2, 2);
+    device_buffer<float> d_q, o(size_t(c.n * D));
+    d_q.upload(q);
+    device_buffer<bf16> kc(size_t(keys * KV)), vc(size_t(keys * KV));
+    upload_bf16(kc, k.data(), k.size());
+    upload_bf16(vc, v.data(), v.size());
+    attention_params ap{};
+    ap.q = d_q.data();
+    ap.ld_q = ld;
+    ap.k_cache = kc.data();
+    ap.v_cache = vc.data();
+    ap.n = c.n;
+    ap.n_heads = c.nh;
+    ap.n_kv_heads = c.g;
+    ap.d = d;
+    ap.pos0 = c.pos0;
+    ap.scale = float(1.0 / std::sqrt(double(d)));
+    ap.o = o.data();
+    if (!attention_wgmma_supported(ap)) {
+        std::printf("  skip %s: the wgmma kernel needs a compute capability 9.0 GPU\n", c.name);
+        return;
+    }
+    // float64 reference, (n, nh·d)
+    std::vector<double> ref(size_t(c.n * D)), sc;
+    for (int64_t t = 0; t < c.n; ++t)
+        for (int64_t h = 0; h < c.nh; ++h) {
+            const int64_t kvh = h / group, nk = c.pos0 + t + 1;
+            const float* qr = q.data() + t * ld + h * d;
+            sc.assign(size_t(nk), 0.0);
+            double mx = -INFINITY;
+            for (int64_t j = 0; j < nk; ++j) {
+                const float* kr = k.data() + j * KV + kvh * d;
+                double dot = 0;
+                for (int64_t e = 0; e < d; ++e) dot += double(qr[e]) * kr[e];
+                sc[size_t(j)] = dot / std::sqrt(double(d));
+                mx = std::max(mx, sc[size_t(j)]);
+            }
+            double sum = 0;
+            for (double& x : sc) sum += (x = std::exp(x - mx));
+            double* out = ref.data() + t * D + h * d;
+            for (int64_t j = 0; j < nk; ++j) {
+                const float* vr = v.data() + j * KV + kvh * d;
+                const double w = sc[size_t(j)] / sum;
+                for (int64_t e = 0; e < d; ++e) out[e] += w * vr[e];
+            }
+        }
+    // worst over (query, head) of max |got − ref| / max |ref| over the head's d outputs; NaN counts as infinite
+    const auto worst = [&](const std::vector<float>& got) {
+        double w = 0;
+        for (int64_t row = 0; row < c.n * c.nh; ++row) {
+            double mag = 0, diff = 0;
+            for (int64_t e = 0; e < d; ++e) {
+                const double rv = ref[size_t(row * d + e)], gv = got[size_t(row * d + e)];
+                mag = std::max(mag, std::fabs(rv));
+                diff = std::isnan(gv) ? INFINITY : std::max(diff, std::fabs(gv - rv));
+            }
+            w = std::max(w, mag > 0 ? diff / mag : diff);
+        }
+        return w;
+    };
+    const std::string shape = std::string(c.name) + " (n " + std::to_string(c.n) + ", pos0 " +
+                              std::to_string(c.pos0) + ", " + std::to_string(c.nh) + " heads, kv " +
+                              std::to_string(c.g) + ")";
+    static const char* const names[k_attention_wgmma_variants] = {
+        "overlapped",          "plain", "overlapped, P.V as 2 x N=64", "plain, P.V as 2 x N=64",
+        "overlapped, 3 stages", "plain, 3 stages"};
+    for (int variant = 0; variant < k_attention_wgmma_variants; ++variant) {
+        check(cudaMemset(o.data(), 0xff, o.bytes()), "poison");
+        check(launch_attention_wgmma(ap, nullptr, variant), "wgmma attention");
+        check(cudaDeviceSynchronize(), "wgmma attention kernel");
+        const std::vector<float> got = o.download(size_t(c.n * D));
+        if (!s.close("wgmma attention, variant " + std::to_string(variant) + " (" + names[variant] + "): " + shape,
+                     worst(got), k_tol_tiled)) {
+            // where it goes wrong: the first bad (query, head), and which halves of d are off
+            for (int64_t row = 0; row < c.n * c.nh; ++row) {
+                double mag = 0, diff[2] = {0, 0};
+                for (int64_t e = 0; e < d; ++e) {
+                    mag = std::max(mag, std::fabs(ref[size_t(row * d + e)]));
+                    const double gv = got[size_t(row * d + e)];
+                    diff[e / 64] = std::max(diff[e / 64], std::isnan(gv) ? INFINITY
+                                                                          : std::fabs(gv - ref[size_t(row * d + e)]));
+                }
+                if (std::max(diff[0], diff[1]) <= k_tol_tiled * mag) continue;
+                std::printf("       first bad: query %lld head %lld, |err| %.3g (d 0-63) %.3g (d 64-127), |ref| %.3g;"
+                            " got/ref d0: %.4g/%.4g d64: %.4g/%.4g\n",
+                            (long long)(row / c.nh), (long long)(row % c.nh), diff[0], diff[1], mag,
+                            got[size_t(row * d)], ref[size_t(row * d)], got[size_t(row * d + 64)],
+                            ref[size_t(row * d + 64)]);
+                break;
+            }
+        }
+    }
+    check(cudaMemset(o.data(), 0xff, o.bytes()), "poison");
+    check(launch_attention_tiled(ap, nullptr), "tiled attention");
+    check(cudaDeviceSynchronize(), "tiled attention kernel");
+    s.close("tiled attention, same inputs: " + shape, worst(o.download(size_t(c.n * D))), k_tol_tiled);
+}
+
 }  // namespace
 
 int main() {
@@ -174,5 +290,14 @@ int main() {
         run_shape(s, r, {"d=32, 6 heads, kv 2", 6, 2, 32, 16, 1e7, {100, 37, 1, 64}});
         run_shape(s, r, {"d=64, 8 heads, kv 4", 8, 4, 64, 32, 1e6, {130, 16, 200}});
         run_shape(s, r, {"partial rotary 8/16, fp32 cache", 8, 2, 16, 8, 1e4, {97, 1, 130, 1}, true});
+        // the Hopper kernel (skipped on other GPUs)
+        run_wgmma_case(s, r, {"M1 widths", 64, 8, 300, 0});
+        run_wgmma_case(s, r, {"M1 widths, continuing", 64, 8, 77, 300});
+        run_wgmma_case(s, r, {"8 heads on one KV head", 8, 1, 1100, 0});
+        run_wgmma_case(s, r, {"8 heads on one KV head, continuing", 8, 1, 250, 1100});
+        run_wgmma_case(s, r, {"smallest prefill call", 4, 2, 16, 0});
+        run_wgmma_case(s, r, {"pos0 off the tile", 4, 1, 130, 4999});
+        run_wgmma_case(s, r, {"peaky softmax", 8, 2, 600, 200, 8});
+        run_wgmma_case(s, r, {"long cache", 2, 1, 48, 65573});
     });
 }

@@ -1,14 +1,18 @@
 // Kernel benchmarks of the two attentions at M1's widths (64 heads × 128):
-//   softmax (cuda_attention_tiled.cu, causal GQA over a bf16 KV cache of 8 KV heads), two patterns:
+//   softmax (causal GQA over a bf16 KV cache of 8 KV heads: the tiled kernel, cuda_attention_tiled.cu, and the
+//   Hopper kernel, cuda_attention_wgmma.cu, side by side), two patterns:
 //     whole   one call of n queries over n keys (pos0 = 0): n = 8K, 32K, 128K;
-//     chunk   the last call of a chunked 1M-token prefill: 65,536 queries at pos0 = 1,048,576 − 65,536.
+//     chunk   the last call of a chunked 1M-token prefill: 65,536 queries at pos0 = 1,048,576 − 65,536 (when
+//             max_queries >= 65,536).
 //     FLOPs count what causal attention needs: 4·d·nh·Σ keys(query) (QKᵀ and PV), keys(t) = pos0 + t + 1.
 //   lightning (cuda_lightning.cu, block 256, M1's layer-0 slopes), one call of n tokens from a zero state, n = 8K,
 //     32K, 128K, 256K: time against the memory floors of bf16 I/O (q, k, v read, o written: 8·D bytes a token, the
 //     floor issue 9 quotes) and of the fp32 I/O our kernel actually does (16·D bytes a token), at 4.3 TB/s.
 // Values are constant byte patterns: the kernels have no data-dependent branches, so their time does not depend on
 // them. Times are CUDA events around the launch, median of 3 after a warm-up.
-// Usage: bench_attention [max_queries]   (default 131072)
+// Usage: bench_attention [max_queries] [kernels]   (defaults 131072 and tiled,wgmma,lightning)
+//   kernels: a comma list of tiled, wgmma (launch_attention_wgmma's default variant), wgmma1 .. wgmma5 (its other
+//   variants), lightning. The wgmma ones are left out on GPUs other than compute capability 9.0.
 #include "engine/bench/bench_timer.h"
 #include "engine/cuda/cuda_attention.cuh"
 #include "engine/cuda/cuda_lightning.cuh"
@@ -17,6 +21,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 using namespace m1;
@@ -39,6 +44,8 @@ int main(int argc, char** argv) {
         return 77;
     }
     const int64_t max_n = argc > 1 ? std::atoll(argv[1]) : 131072;
+    const std::string kernels = "," + std::string(argc > 2 ? argv[2] : "tiled,wgmma,lightning") + ",";
+    const auto wanted = [&](const std::string& k) { return kernels.find("," + k + ",") != std::string::npos; };
     const int64_t nh = 64, g = 8, d = 128, D = nh * d, KV = g * d, ld = D + 2 * KV;
     const int64_t chunk = 65536, total = 1048576;
     const int64_t q_rows = std::max(max_n, chunk), cache_rows = std::max(max_n, total);
@@ -47,7 +54,7 @@ int main(int argc, char** argv) {
     check(cudaMemset(q.data(), 0x3c, q.bytes()), "fill");
     check(cudaMemset(k.data(), 0x3c, k.bytes()), "fill");
     check(cudaMemset(v.data(), 0x3c, v.bytes()), "fill");
-    std::printf("| pattern | queries | pos0 | ms | TFLOP/s |\n|---|---|---|---|---|\n");
+    std::printf("| pattern | queries | pos0 | kernel | ms | TFLOP/s |\n|---|---|---|---|---|---|\n");
     const auto run = [&](const char* name, int64_t n, int64_t pos0) {
         attention_params p{};
         p.q = q.data();
@@ -61,15 +68,23 @@ int main(int argc, char** argv) {
         p.pos0 = pos0;
         p.scale = 0.08838834764831845f;
         p.o = o.data();
-        const double ms = time_ms([&] { return launch_attention_tiled(p, nullptr); });
         const double keys = double(n) * double(pos0) + double(n) * double(n + 1) / 2;
         const double flops = 4.0 * double(d) * double(nh) * keys;
-        std::printf("| %s | %lld | %lld | %.2f | %.1f |\n", name, (long long)n, (long long)pos0, ms,
-                    flops / (ms * 1e-3) / 1e12);
-        std::fflush(stdout);
+        const auto report = [&](const char* kernel, double ms) {
+            std::printf("| %s | %lld | %lld | %s | %.2f | %.1f |\n", name, (long long)n, (long long)pos0, kernel, ms,
+                        flops / (ms * 1e-3) / 1e12);
+            std::fflush(stdout);
+        };
+        if (wanted("tiled")) report("tiled", time_ms([&] { return launch_attention_tiled(p, nullptr); }));
+        static const char* const variants[k_attention_wgmma_variants] = {"wgmma",  "wgmma1", "wgmma2",
+                                                                         "wgmma3", "wgmma4", "wgmma5"};
+        for (int v = 0; v < k_attention_wgmma_variants; ++v)
+            if (wanted(variants[v]) && attention_wgmma_supported(p))
+                report(variants[v], time_ms([&] { return launch_attention_wgmma(p, nullptr, v); }));
     };
     for (int64_t n = 8192; n <= max_n; n *= 4) run("whole", n, 0);
-    run("chunk", chunk, total - chunk);
+    if (max_n >= chunk) run("chunk", chunk, total - chunk);
+    if (!wanted("lightning")) return 0;
     q = {};
     o = {};
     k = {};

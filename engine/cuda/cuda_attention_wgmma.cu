@@ -1,0 +1,488 @@
+// Causal GQA softmax attention prefill for Hopper (sm_90a, H100/H200), in the manner of FlashAttention-3. Same
+// contract and accuracy as the tiled kernel (cuda_attention_tiled.cu: q rounded to bf16 after the scale, softmax
+// weights rounded to bf16 before P·V), d = 128 only.
+//
+// One CTA per 128 queries × head: two consumer warpgroups of 64 query rows each and one producer warpgroup.
+//   producer   one thread streams 128-key tiles of K and V through a ring of 2 or 3 shared-memory stages with
+//              TMA (cp.async.bulk.tensor, 128-byte swizzle), signalling "full" mbarriers (K and V apart, so Q·Kᵀ
+//              starts before V has landed) and waiting on "empty" ones before it overwrites a stage.
+//   consumers  S (64 × 128 keys) = Q·Kᵀ with wgmma m64n128k16, both operands from shared memory; online softmax
+//              in fp32 with exp2 on the accumulator registers; O (64 × 128) += P·V with P from registers (the wgmma
+//              accumulator layout is, warp by warp, mma.sync's: the tiled kernel's re-packing) and V from shared
+//              memory read N-major (V rows are keys; the instruction's transpose bit, legal for bf16).
+// The two warpgroups are not synchronised with each other, so one's softmax overlaps the other's products. With
+// k_overlap the warpgroup also overlaps itself (FlashAttention-3's intra-warpgroup pipelining): Q·Kᵀ of tile t is
+// issued before P·V of tile t − 1, and the softmax of tile t runs while that P·V is still in flight.
+//
+// Shared memory (1024-byte aligned, every region a whole number of 1024-byte swizzle atoms):
+//   Q                [2 halves of d][128 rows][64] bf16   32 KiB, written by the consumers (fp32 → scaled bf16)
+//   stage s          K [2][128 keys][64], V [2][128 keys][64]   64 KiB each
+//   mbarriers        full_k[s], full_v[s], empty[s]
+// A 64-column half is the 128-byte-swizzled K-major layout wgmma's descriptors name: 16-byte chunk c of row r sits
+// at chunk c ^ (r % 8); the 8-row groups are 1024 bytes apart; a 16-wide k step inside the half is +32 bytes.
+//
+// Work order as the tiled kernel's: query heads of one KV head adjacent, last (longest) query blocks first.
+#include "engine/cuda/cuda_attention.cuh"
+#include "engine/cuda/cuda_mma.cuh"
+
+#include <cuda.h>           // CUtensorMap and its enums (the driver is reached through the runtime's entry point)
+#include <cudaTypedefs.h>   // PFN_cuTensorMapEncodeTiled
+
+#include <climits>
+#include <cstdint>
+
+namespace m1::cuda {
+
+namespace {
+
+using mma::pack_bf16;
+using mma::smem_u32;
+
+constexpr int k_d = 128;         // head_dim served
+constexpr int k_bq = 128;        // queries per CTA: two warpgroups of 64
+constexpr int k_bk = 128;        // keys per tile
+constexpr int k_consumer_warps = 8;
+constexpr int k_threads = 32 * k_consumer_warps + 128;  // + the producer warpgroup (one thread of it works)
+constexpr uint32_t k_row_bytes = 128;                   // 64 bf16: one swizzled row
+constexpr uint32_t k_q_half = k_bq * k_row_bytes;       // one 64-column half of Q
+constexpr uint32_t k_kv_half = k_bk * k_row_bytes;      // one 64-column half of a K or V tile
+constexpr uint32_t k_stage_bytes = 4 * k_kv_half;       // K halves then V halves
+// Stages: the depth of the K/V ring (2 or 3: 160 or 224 KiB of shared memory, one CTA per SM either way).
+__host__ __device__ constexpr uint32_t bar_offset(int stages) {
+    return 2 * k_q_half + stages * k_stage_bytes;
+}
+constexpr size_t smem_bytes(int stages) {
+    return bar_offset(stages) + 3 * stages * 8 + 1024;  // + mbarriers + alignment slack
+}
+constexpr float k_log2e = 1.4426950408889634f;
+
+// ---- PTX wrappers (sm_90a) ----
+
+__device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_expect_tx(uint32_t bar, uint32_t bytes) {
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(bar) : "memory");
+}
+// Returns once the phase of the given parity has completed (a fresh barrier counts its phase "1" as completed).
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+    uint32_t done = 0;
+    do {
+        asm volatile(
+            "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+            : "=r"(done)
+            : "r"(bar), "r"(parity)
+            : "memory");
+    } while (!done);
+}
+// A box of the tensor map at (column c0, row c1) into shared memory; completion counted in bytes on bar.
+__device__ __forceinline__ void tma_load_2d(uint32_t dst, const CUtensorMap* map, int c0, int c1, uint32_t bar) {
+    asm volatile(
+        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], "
+        "[%4];\n" ::"r"(dst),
+        "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(bar)
+        : "memory");
+}
+__device__ __forceinline__ void st_shared_v4(uint32_t addr, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+    asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};\n" ::"r"(addr), "r"(a), "r"(b), "r"(c), "r"(d)
+                 : "memory");
+}
+__device__ __forceinline__ float fast_exp2(float x) {  // ex2.approx: 2 ulp, exp2(-inf) = +0
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+    return y;
+}
+
+// wgmma matrix descriptor, 128-byte swizzle: start address, leading and stride byte offsets, all >> 4.
+__device__ __forceinline__ uint64_t make_desc(uint32_t addr, uint32_t lbo, uint32_t sbo) {
+    return uint64_t((addr & 0x3FFFF) >> 4) | (uint64_t(lbo >> 4) << 16) | (uint64_t(sbo >> 4) << 32) | (1ull << 62);
+}
+
+__device__ __forceinline__ void wgmma_fence() {
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ void wgmma_commit() {
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+}
+template <int N>
+__device__ __forceinline__ void wgmma_wait() {
+    asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+}
+// Keeps the compiler from moving reads or writes of registers an asynchronous wgmma owns across this point.
+template <int N>
+__device__ __forceinline__ void fence_regs(float* r) {
+#pragma unroll
+    for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+
+#define M1_F4(d, i) "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3])
+#define M1_F16(d, i) M1_F4(d, i), M1_F4(d, i + 4), M1_F4(d, i + 8), M1_F4(d, i + 12)
+#define M1_F32(d) M1_F16(d, 0), M1_F16(d, 16)
+#define M1_F64(d) M1_F16(d, 0), M1_F16(d, 16), M1_F16(d, 32), M1_F16(d, 48)
+#define M1_R32 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, " \
+               "%21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}"
+#define M1_R64 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, " \
+               "%21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, "    \
+               "%40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, "    \
+               "%59, %60, %61, %62, %63}"
+
+// d (64 × 128 fp32) (+)= A (64 × 16, K-major in shared memory) · B (16 × 128, K-major in shared memory).
+__device__ __forceinline__ void wgmma_ss_n128(float* d, uint64_t a, uint64_t b, int accumulate) {
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+                 "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 " M1_R64 ", %64, %65, p, 1, 1, 0, 0;\n}\n"
+                 : M1_F64(d)
+                 : "l"(a), "l"(b), "r"(accumulate));
+}
+// d (64 × 128) += A (64 × 16 bf16 in registers, mma.sync's A fragment per warp) · B (16 × 128, N-major in smem).
+__device__ __forceinline__ void wgmma_rs_n128(float* d, const uint32_t* a, uint64_t b) {
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
+                 "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 " M1_R64
+                 ", {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n"
+                 : M1_F64(d)
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+}
+// The same with N = 64 (d holds 32 registers), for two products per k step over the two halves of d.
+__device__ __forceinline__ void wgmma_rs_n64(float* d, const uint32_t* a, uint64_t b) {
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
+                 "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 " M1_R32
+                 ", {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}\n"
+                 : M1_F32(d)
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+}
+
+// Register layout of a warpgroup's 64 × N fp32 accumulator: warp w of the group owns rows 16w..16w+15; lane l holds,
+// for each 8-column block j, d[4j], d[4j+1] at row l/4, columns 8j + 2(l%4) + {0,1}, and d[4j+2], d[4j+3] at row
+// l/4 + 8: mma.sync's C fragment repeated N/8 times.
+template <bool Overlap, bool PvN64, int k_stages>  // k_stages: the K/V ring depth
+__global__ void __launch_bounds__(k_threads, 1)
+    attention_wgmma_kernel(const __grid_constant__ CUtensorMap k_map, const __grid_constant__ CUtensorMap v_map,
+                           attention_params p) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    extern __shared__ __align__(1024) unsigned char smem_raw[];
+    const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;
+    const uint32_t q_s = base;
+    const auto k_s = [&](int s, int half) { return base + 2 * k_q_half + s * k_stage_bytes + half * k_kv_half; };
+    const auto v_s = [&](int s, int half) { return k_s(s, 2 + half); };
+    const uint32_t bars = base + bar_offset(k_stages);
+    const auto full_k = [&](int s) { return bars + 8 * s; };
+    const auto full_v = [&](int s) { return bars + 8 * (k_stages + s); };
+    const auto empty = [&](int s) { return bars + 8 * (2 * k_stages + s); };
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+
+    const int64_t group = p.n_heads / p.n_kv_heads, n_qb = (p.n + k_bq - 1) / k_bq;
+    int64_t idx = blockIdx.x;
+    const int64_t head_in_group = idx % group;
+    idx /= group;
+    const int64_t kvh = idx % p.n_kv_heads;
+    const int64_t qb = n_qb - 1 - idx / p.n_kv_heads;
+    const int64_t h = kvh * group + head_in_group, q0 = qb * k_bq;
+    const int64_t q_end = min(p.n, q0 + k_bq);
+    const int n_tiles = int((p.pos0 + q_end + k_bk - 1) / k_bk);  // the block's last query sees keys < pos0 + q_end
+
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < k_stages; ++s) {
+            mbar_init(full_k(s), 1);
+            mbar_init(full_v(s), 1);
+            mbar_init(empty(s), k_consumer_warps);  // lane 0 of every consumer warp releases the stage
+        }
+        asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+    }
+    __syncthreads();
+
+    // Registers: 12 warps put three on each SM sub-partition, 168 registers apiece at launch; the producer gives
+    // its share to the consumers (24 + 2·240 ≤ 512 per sub-partition), who hold S, P and O (64 + 32 + 64).
+    if (warp >= k_consumer_warps) {  // the producer warpgroup
+        asm volatile("setmaxnreg.dec.sync.aligned.u32 24;\n" ::: "memory");
+        if (warp == k_consumer_warps && lane == 0) {
+            const int col = int(kvh * k_d);
+            for (int t = 0; t < n_tiles; ++t) {
+                const int s = t % k_stages;
+                mbar_wait(empty(s), ((t / k_stages) & 1) ^ 1);
+                mbar_expect_tx(full_k(s), 2 * k_kv_half);  // rows past the cache are zero-filled and still counted
+                tma_load_2d(k_s(s, 0), &k_map, col, t * k_bk, full_k(s));
+                tma_load_2d(k_s(s, 1), &k_map, col + 64, t * k_bk, full_k(s));
+                mbar_expect_tx(full_v(s), 2 * k_kv_half);
+                tma_load_2d(v_s(s, 0), &v_map, col, t * k_bk, full_v(s));
+                tma_load_2d(v_s(s, 1), &v_map, col + 64, t * k_bk, full_v(s));
+            }
+        }
+        return;
+    }
+
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 240;\n" ::: "memory");
+    const int wg = warp / 4, wl = warp % 4, tid = threadIdx.x % 128;
+    // This warpgroup's 64 query rows → Q (bf16, scaled by 1/√d and log2 e, so the scores come out in the exp2
+    // domain), in the swizzled layout; 16 threads cover one row's 128 floats.
+    const float qscale = p.scale * k_log2e;
+    for (int x = tid; x < 64 * 16; x += 128) {
+        const int r = wg * 64 + x / 16, c = x % 16;
+        uint32_t w[4] = {0, 0, 0, 0};
+        if (q0 + r < p.n) {
+            const float4* src = reinterpret_cast<const float4*>(p.q + (q0 + r) * p.ld_q + h * k_d + c * 8);
+            const float4 a = src[0], b = src[1];
+            w[0] = pack_bf16(a.x * qscale, a.y * qscale);
+            w[1] = pack_bf16(a.z * qscale, a.w * qscale);
+            w[2] = pack_bf16(b.x * qscale, b.y * qscale);
+            w[3] = pack_bf16(b.z * qscale, b.w * qscale);
+        }
+        st_shared_v4(q_s + (c / 8) * k_q_half + r * k_row_bytes + (((c % 8) ^ (r % 8)) << 4), w[0], w[1], w[2], w[3]);
+    }
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");  // generic-proxy writes → visible to wgmma
+    asm volatile("bar.sync %0, 128;\n" ::"r"(1 + wg) : "memory");
+
+    // Rows of this thread: r0 = l/4 and r0 + 8 of the warp's 16; their positions in the sequence.
+    const int64_t row0 = q0 + wg * 64 + wl * 16 + lane / 4;
+    const int64_t qpos[2] = {p.pos0 + row0, p.pos0 + row0 + 8};
+    const int64_t wg_first = p.pos0 + q0 + wg * 64;
+    const int64_t wg_last = p.pos0 + min(q0 + wg * 64 + 63, p.n - 1);
+    const int wg_tiles = min(n_tiles, int(wg_last / k_bk) + 1);  // later tiles are wholly in this group's future
+
+    float o[64], sacc[64];
+#pragma unroll
+    for (int i = 0; i < 64; ++i) o[i] = sacc[i] = 0.0f;
+    uint32_t pf[8][4];  // P as bf16 A fragments, one per 16 keys
+    float m_run[2] = {-INFINITY, -INFINITY}, l_run[2] = {0.0f, 0.0f};
+
+    const uint32_t q_rows = q_s + wg * 64 * k_row_bytes;
+    const auto issue_qk = [&](int s) {
+        fence_regs<64>(sacc);
+        wgmma_fence();
+#pragma unroll
+        for (int kk = 0; kk < k_d / 16; ++kk) {
+            const uint32_t off = (kk / 4) * k_q_half + (kk % 4) * 32;
+            const uint32_t koff = (kk / 4) * k_kv_half + (kk % 4) * 32;
+            wgmma_ss_n128(sacc, make_desc(q_rows + off, 16, 1024), make_desc(k_s(s, 0) + koff, 16, 1024), kk > 0);
+        }
+        wgmma_commit();
+    };
+    const auto issue_pv = [&](int s) {
+        fence_regs<64>(o);
+        wgmma_fence();
+#pragma unroll
+        for (int j = 0; j < k_bk / 16; ++j) {
+            // 16 keys = two 8-row groups (1024 bytes apart); N-major: the two 64-wide halves of d k_kv_half apart
+            if constexpr (PvN64) {
+                wgmma_rs_n64(o, pf[j], make_desc(v_s(s, 0) + j * 2048, k_kv_half, 1024));
+                wgmma_rs_n64(o + 32, pf[j], make_desc(v_s(s, 1) + j * 2048, k_kv_half, 1024));
+            } else {
+                wgmma_rs_n128(o, pf[j], make_desc(v_s(s, 0) + j * 2048, k_kv_half, 1024));
+            }
+        }
+        wgmma_commit();
+    };
+    // Causal mask, running max and sum; sacc becomes the unnormalised weights exp2(s − m) in fp32. alpha: the factor
+    // for what O held before this tile.
+    const auto softmax = [&](int t, float (&alpha)[2]) {
+        const int64_t k0 = int64_t(t) * k_bk;
+        if (k0 + k_bk - 1 > wg_first) {
+#pragma unroll
+            for (int i = 0; i < 64; ++i) {
+                const int64_t key = k0 + (i / 4) * 8 + 2 * (lane % 4) + (i % 2);
+                if (key > qpos[(i / 2) % 2]) sacc[i] = -INFINITY;
+            }
+        }
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            float mx = m_run[r];
+#pragma unroll
+            for (int j = 0; j < 16; ++j) mx = fmaxf(mx, fmaxf(sacc[4 * j + 2 * r], sacc[4 * j + 2 * r + 1]));
+            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+            const float b = mx == -INFINITY ? 0.0f : mx;  // a row with no key yet stays at 0
+            alpha[r] = fast_exp2(m_run[r] - b);
+            m_run[r] = mx;
+            float sum = 0.0f;
+#pragma unroll
+            for (int j = 0; j < 16; ++j) {
+                sacc[4 * j + 2 * r] = fast_exp2(sacc[4 * j + 2 * r] - b);
+                sacc[4 * j + 2 * r + 1] = fast_exp2(sacc[4 * j + 2 * r + 1] - b);
+                sum += sacc[4 * j + 2 * r] + sacc[4 * j + 2 * r + 1];
+            }
+            l_run[r] = l_run[r] * alpha[r] + sum;  // this lane's share; the quad's shares are added at the end
+        }
+    };
+    const auto rescale_and_pack = [&](const float (&alpha)[2]) {
+#pragma unroll
+        for (int i = 0; i < 64; ++i) o[i] *= alpha[(i / 2) % 2];
+        // Two adjacent 8-key accumulator blocks form the A fragment of one 16-key step.
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            pf[j][0] = pack_bf16(sacc[8 * j + 0], sacc[8 * j + 1]);
+            pf[j][1] = pack_bf16(sacc[8 * j + 2], sacc[8 * j + 3]);
+            pf[j][2] = pack_bf16(sacc[8 * j + 4], sacc[8 * j + 5]);
+            pf[j][3] = pack_bf16(sacc[8 * j + 6], sacc[8 * j + 7]);
+        }
+    };
+    const auto release = [&](int s) {
+        if (lane == 0) mbar_arrive(empty(s));
+    };
+
+    if constexpr (Overlap) {
+        // Tile 0, then for t ≥ 1: issue Q·Kᵀ(t), issue P·V(t − 1), wait for the first, softmax(t) while the second
+        // runs, wait for it, rescale O and re-pack P.
+        float alpha[2];
+        mbar_wait(full_k(0), 0);
+        issue_qk(0);
+        wgmma_wait<0>();
+        fence_regs<64>(sacc);
+        softmax(0, alpha);
+        rescale_and_pack(alpha);
+        for (int t = 1; t < wg_tiles; ++t) {
+            const int s = t % k_stages, sp = (t - 1) % k_stages;
+            mbar_wait(full_k(s), (t / k_stages) & 1);
+            issue_qk(s);
+            mbar_wait(full_v(sp), ((t - 1) / k_stages) & 1);
+            issue_pv(sp);
+            wgmma_wait<1>();
+            fence_regs<64>(sacc);
+            softmax(t, alpha);
+            wgmma_wait<0>();
+            fence_regs<64>(o);
+            release(sp);
+            rescale_and_pack(alpha);
+        }
+        const int sl = (wg_tiles - 1) % k_stages;
+        mbar_wait(full_v(sl), ((wg_tiles - 1) / k_stages) & 1);
+        issue_pv(sl);
+        wgmma_wait<0>();
+        fence_regs<64>(o);
+        release(sl);
+    } else {
+        for (int t = 0; t < wg_tiles; ++t) {
+            const int s = t % k_stages;
+            const uint32_t ph = (t / k_stages) & 1;
+            float alpha[2];
+            mbar_wait(full_k(s), ph);
+            issue_qk(s);
+            wgmma_wait<0>();
+            fence_regs<64>(sacc);
+            softmax(t, alpha);
+            rescale_and_pack(alpha);
+            mbar_wait(full_v(s), ph);
+            issue_pv(s);
+            wgmma_wait<0>();
+            fence_regs<64>(o);
+            release(s);
+        }
+    }
+    // Tiles past this group's last query: the producer still needs them released (the other group uses them).
+    for (int t = wg_tiles; t < n_tiles; ++t) {
+        const int s = t % k_stages;
+        const uint32_t ph = (t / k_stages) & 1;
+        mbar_wait(full_k(s), ph);
+        mbar_wait(full_v(s), ph);
+        release(s);
+    }
+
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 1);
+        l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 2);
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int64_t t = row0 + 8 * r;
+        if (t >= p.n) continue;
+        const float inv = 1.0f / l_run[r];
+        float* out = p.o + t * p.n_heads * k_d + h * k_d + 2 * (lane % 4);
+#pragma unroll
+        for (int j = 0; j < 16; ++j)
+            *reinterpret_cast<float2*>(out + 8 * j) = make_float2(o[4 * j + 2 * r] * inv, o[4 * j + 2 * r + 1] * inv);
+    }
+#else
+    __trap();  // built without sm_90a: attention_wgmma_supported() keeps launches away
+#endif
+}
+
+#undef M1_F4
+#undef M1_F16
+#undef M1_F32
+#undef M1_F64
+#undef M1_R32
+#undef M1_R64
+
+// cuTensorMapEncodeTiled through the runtime's driver entry point (no link against libcuda); null if unavailable.
+PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
+    static const PFN_cuTensorMapEncodeTiled_v12000 fn = [] {
+        void* f = nullptr;
+        cudaDriverEntryPointQueryResult q{};
+        if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &q) !=
+                cudaSuccess ||
+            q != cudaDriverEntryPointSuccess)
+            return PFN_cuTensorMapEncodeTiled_v12000(nullptr);
+        return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(f);
+    }();
+    return fn;
+}
+
+// A (rows, KV) bf16 cache read in boxes of 128 rows × 64 columns, 128-byte swizzled; rows past `rows` read as 0.
+bool encode_cache_map(CUtensorMap& map, const void* cache, int64_t rows, int64_t kv) {
+    const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
+    if (!encode) return false;
+    const cuuint64_t dims[2] = {cuuint64_t(kv), cuuint64_t(rows)};
+    const cuuint64_t strides[1] = {cuuint64_t(kv) * sizeof(bf16)};
+    const cuuint32_t box[2] = {64, k_bk};
+    const cuuint32_t elem_strides[2] = {1, 1};
+    return encode(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, const_cast<void*>(cache), dims, strides, box,
+                  elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                  CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+template <bool Overlap, bool PvN64, int Stages>
+cudaError_t launch_variant(const attention_params& p, const CUtensorMap& k_map, const CUtensorMap& v_map,
+                           cudaStream_t s) {
+    const auto kernel = attention_wgmma_kernel<Overlap, PvN64, Stages>;
+    const size_t bytes = smem_bytes(Stages);
+    if (cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes));
+        e != cudaSuccess)
+        return e;
+    const int64_t blocks = (p.n + k_bq - 1) / k_bq * p.n_heads;
+    kernel<<<unsigned(blocks), k_threads, bytes, s>>>(k_map, v_map, p);
+    return cudaGetLastError();
+}
+
+}  // namespace
+
+bool attention_wgmma_supported(const attention_params& p) {
+    const auto aligned = [](const void* ptr, uintptr_t a) { return reinterpret_cast<uintptr_t>(ptr) % a == 0; };
+    if (p.kv_f32 || p.d != k_d || p.n_kv_heads <= 0 || p.n_heads % p.n_kv_heads != 0) return false;
+    // float4 loads of q, float2 stores of o, TMA: 16-byte aligned cache rows; TMA coordinates are int32.
+    if (!aligned(p.q, 16) || p.ld_q % 4 != 0 || !aligned(p.o, 8) || !aligned(p.k_cache, 16) ||
+        !aligned(p.v_cache, 16) || (p.n_kv_heads * k_d) % 8 != 0 || p.pos0 + p.n >= INT_MAX)
+        return false;
+    int dev = 0, major = 0, minor = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev) != cudaSuccess)
+        return false;
+    return major == 9 && minor == 0 && tensor_map_encoder() != nullptr;  // the sm_90a code runs on 9.0 only
+}
+
+cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, int variant) {
+    if (p.n == 0) return cudaSuccess;
+    if (!attention_wgmma_supported(p) || variant < 0 || variant >= k_attention_wgmma_variants)
+        return cudaErrorInvalidValue;
+    CUtensorMap k_map, v_map;
+    const int64_t rows = p.pos0 + p.n, kv = p.n_kv_heads * k_d;
+    if (!encode_cache_map(k_map, p.k_cache, rows, kv) || !encode_cache_map(v_map, p.v_cache, rows, kv))
+        return cudaErrorInvalidValue;
+    switch (variant) {
+    case 0:
+        return launch_variant<true, false, 2>(p, k_map, v_map, s);
+    case 1:
+        return launch_variant<false, false, 2>(p, k_map, v_map, s);
+    case 2:
+        return launch_variant<true, true, 2>(p, k_map, v_map, s);
+    case 3:
+        return launch_variant<false, true, 2>(p, k_map, v_map, s);
+    case 4:
+        return launch_variant<true, false, 3>(p, k_map, v_map, s);
+    default:
+        return launch_variant<false, false, 3>(p, k_map, v_map, s);
+    }
+}
+
+}  // namespace m1::cuda
