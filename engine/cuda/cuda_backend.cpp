@@ -314,10 +314,10 @@ void cuda_backend::decode(cuda_state& st, std::span<const int32_t> ids, logits_r
         else
             dm.lm_head = m_lm_head.data();
         dm.lm_head_f32 = !m_head16;
-        // Programmatic dependent launch of the GEMVs, except next to NCCL's kernels (TP) and when switched off for a
-        // comparison (M1_DECODE_PDL=0).
+        // Programmatic dependent launch of the GEMVs only on request (M1_DECODE_PDL=1, for comparisons; never next
+        // to NCCL's kernels): measured slower with the L2 prefetch it first had (tests/bench/RESULTS.md).
         const char* pdl = std::getenv("M1_DECODE_PDL");
-        dm.pdl = !tensor_parallel() && !(pdl && std::string(pdl) == "0");
+        dm.pdl = !tensor_parallel() && pdl && std::string(pdl) == "1";
         dm.final_norm = m_final_norm.data();
         dm.inv_freq = m_inv_freq.data();
         for (const layer& w : m_layers)

@@ -1,13 +1,15 @@
 #include "engine/cuda/cuda_decode_gemv.cuh"
 
+#include <algorithm>
+#include <atomic>
 #include <type_traits>
 
 namespace m1::cuda {
 
 namespace {
 
-constexpr int k_warps = 8;         // output rows per CTA
-constexpr int k_splitk_threads = 256;  // small products: one CTA per output row, K split over its threads
+constexpr int k_threads = 128;  // 4 warps; a CTA computes one unit (problem, output row) at a time, K split over it
+constexpr int k_cta_warps = k_threads / 32;
 
 template <class W>
 struct wvec;  // one 16-byte weight load
@@ -55,20 +57,11 @@ __device__ __forceinline__ void wait_for_previous_kernel() {
     asm volatile("griddepcontrol.wait;" ::: "memory");
 }
 
-// Pulls one matrix row into L2 (a warp, 128-byte lines), for the time before the previous kernel has finished.
-template <class W>
-__device__ void prefetch_row(const W* row, int64_t K, int lane) {
-    const char* b = reinterpret_cast<const char*>(row);
-    const int64_t bytes = K * int64_t(sizeof(W));
-    for (int64_t off = int64_t(lane) * 128; off < bytes; off += 32 * 128)
-        asm volatile("prefetch.global.L2 [%0];" ::"l"(b + off));
-}
-
-// acc[j][t] = Σ_k w[j][k]·x[t·ldx + k] for R matrix rows sharing the n (<= NT) x rows, summed over the warp (every
-// lane ends with the totals). Each lane accumulates its 16-byte chunks in k order, then the warp reduces.
+// The CTA's partial sums acc[j][t] = Σ_k w[j][k]·x[t·ldx + k] over the 16-byte chunks k_threads apart that this
+// thread owns (chunk c = threadIdx.x + i·k_threads), for R matrix rows sharing the n (<= NT) x rows.
 template <class W, int R, int NT, bool VEC>
-__device__ void warp_dot(const W* const (&w)[R], const float* x, int64_t ldx, int n, int64_t K, int lane,
-                         float (&acc)[R][NT]) {
+__device__ void thread_dot(const W* const (&w)[R], const float* x, int64_t ldx, int n, int64_t K,
+                           float (&acc)[R][NT]) {
 #pragma unroll
     for (int j = 0; j < R; ++j)
 #pragma unroll
@@ -77,8 +70,8 @@ __device__ void warp_dot(const W* const (&w)[R], const float* x, int64_t ldx, in
     int64_t k0 = 0;
     if (VEC) {
         const int64_t kv = K / C * C;
-#pragma unroll 8
-        for (int64_t k = int64_t(lane) * C; k < kv; k += 32 * C) {
+#pragma unroll 4
+        for (int64_t k = int64_t(threadIdx.x) * C; k < kv; k += k_threads * C) {
             float wf[R][C];
 #pragma unroll
             for (int j = 0; j < R; ++j) wvec<W>::load(w[j] + k, wf[j]);
@@ -104,7 +97,7 @@ __device__ void warp_dot(const W* const (&w)[R], const float* x, int64_t ldx, in
         }
         k0 = kv;
     }
-    for (int64_t k = k0 + lane; k < K; k += 32)
+    for (int64_t k = k0 + threadIdx.x; k < K; k += k_threads)
 #pragma unroll
         for (int j = 0; j < R; ++j) {
             const float wk = to_f(w[j][k]);
@@ -112,151 +105,146 @@ __device__ void warp_dot(const W* const (&w)[R], const float* x, int64_t ldx, in
             for (int t = 0; t < NT; ++t)
                 if (t < n) acc[j][t] += wk * x[t * ldx + k];
         }
+}
+
+// Sums the CTA's partials in a fixed order (warp shuffles, then the warps' sums in warp order): deterministic.
+// Thread t < NT gets the totals of x row t in tot[j]. red is one of two buffers used by alternate units, so one
+// barrier per unit suffices (a unit's reads finish before any thread passes the next unit's barrier).
+template <int R, int NT>
+__device__ void cta_reduce(const float (&acc)[R][NT], float (*red)[R * NT], float (&tot)[R]) {
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 #pragma unroll
     for (int j = 0; j < R; ++j)
 #pragma unroll
-        for (int t = 0; t < NT; ++t)
-            for (int o = 16; o > 0; o >>= 1) acc[j][t] += __shfl_xor_sync(0xffffffffu, acc[j][t], o);
+        for (int t = 0; t < NT; ++t) {
+            float a = acc[j][t];
+            for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
+            if (lane == 0) red[warp][j * NT + t] = a;
+        }
+    __syncthreads();
+    if (threadIdx.x < NT)
+#pragma unroll
+        for (int j = 0; j < R; ++j) {
+            float a = red[0][j * NT + threadIdx.x];
+            for (int w = 1; w < k_cta_warps; ++w) a += red[w][j * NT + threadIdx.x];
+            tot[j] = a;
+        }
 }
 
-// grid (ceil(N / k_warps), P), k_warps warps: warp w of CTA b computes output row b·k_warps + w for all n rows.
+// A persistent grid (as many CTAs as fit on the GPU at once) walks the units u = problem·N + r in steps of the grid
+// size; each unit is one output row (two matrix rows for SwiGLU) with K split over the CTA's threads. Small units
+// (12 KB of weights at M1's widths) and ~9 units per CTA keep the GPU's tail short: with one warp per row and one
+// CTA per 8 rows, a 9216-row product filled 1.09 waves and the last 0.09 took as long as a full one.
 template <class W, int NT, bool VEC, gemv_epilogue EP>
-__global__ void __launch_bounds__(k_warps * 32) gemv_kernel(gemv_params p) {
-    let_next_kernel_start();
+__global__ void __launch_bounds__(k_threads) gemv_kernel(gemv_params p) {
     constexpr int R = EP == gemv_epilogue::swiglu ? 2 : 1;
-    const int lane = threadIdx.x % 32;
-    const int64_t r = blockIdx.x * int64_t(k_warps) + threadIdx.x / 32, prob = blockIdx.y;
-    const bool live = r < p.N;
-    const W* base = static_cast<const W*>(p.w);
-    if (p.pdl && !p.expert && live) {  // the weights do not depend on the previous kernel: fetch them meanwhile
-        prefetch_row(base + r * p.K, p.K, lane);
-        if (R == 2) prefetch_row(base + (r + p.pair) * p.K, p.K, lane);
-    }
+    let_next_kernel_start();
     wait_for_previous_kernel();
-    if (!live) return;
-
-    if constexpr (EP == gemv_epilogue::combine) {
-        int order[k_gemv_max_top];  // the token's choices by ascending expert id (ids are distinct)
-        const int32_t* ex = p.expert + prob * p.k;
-        for (int j = 0; j < p.k; ++j) {
-            int i = j;
-            while (i > 0 && ex[order[i - 1]] > ex[j]) {
-                order[i] = order[i - 1];
-                --i;
-            }
-            order[i] = j;
-        }
-        float total = 0.0f;
-        for (int j = 0; j < p.k; ++j) {
-            const int64_t q = prob * p.k + order[j];
-            const W* w[1] = {base + int64_t(p.expert[q]) * p.w_stride + r * p.K};
-            float acc[1][1];
-            warp_dot<W, 1, 1, VEC>(w, p.x + q * p.x_stride, p.ldx, 1, p.K, lane, acc);
-            total += acc[0][0] * p.route_weight[q];
-        }
-        if (lane == 0) p.y[prob * p.y_stride + r] = total;
-    } else {
-        const int64_t e = p.expert ? p.expert[prob] : 0;
-        const W* m = base + e * p.w_stride;
-        const W* w[R];
-        w[0] = m + r * p.K;
-        if constexpr (R == 2) w[1] = m + (r + p.pair) * p.K;
+    __shared__ float red[2][k_cta_warps][R * NT];
+    const W* base = static_cast<const W*>(p.w);
+    const int64_t units = p.N * p.problems;
+    int parity = 0;
+    for (int64_t u = blockIdx.x; u < units; u += gridDim.x, parity ^= 1) {
+        const int64_t prob = u / p.N, r = u % p.N;
         float acc[R][NT];
-        warp_dot<W, R, NT, VEC>(w, p.x + (prob / p.x_group) * p.x_stride, p.ldx, p.n, p.K, lane, acc);
-        if (lane != 0) return;
-#pragma unroll
-        for (int t = 0; t < NT; ++t) {
-            if (t >= p.n) break;
-            float v = acc[0][t];
+        if constexpr (EP == gemv_epilogue::combine) {
+            // acc = Σ_j weight_j · (this thread's partial of expert j), the token's experts by ascending id
+            int order[k_gemv_max_top];
+            const int32_t* ex = p.expert + prob * p.k;
+            for (int j = 0; j < p.k; ++j) {
+                int i = j;
+                while (i > 0 && ex[order[i - 1]] > ex[j]) {
+                    order[i] = order[i - 1];
+                    --i;
+                }
+                order[i] = j;
+            }
+            acc[0][0] = 0.0f;
+            for (int j = 0; j < p.k; ++j) {
+                const int64_t q = prob * p.k + order[j];
+                const W* w[1] = {base + int64_t(p.expert[q]) * p.w_stride + r * p.K};
+                float part[1][1];
+                thread_dot<W, 1, 1, VEC>(w, p.x + q * p.x_stride, p.ldx, 1, p.K, part);
+                acc[0][0] += part[0][0] * p.route_weight[q];
+            }
+        } else {
+            const int64_t e = p.expert ? p.expert[prob] : 0;
+            const W* m = base + e * p.w_stride;
+            const W* w[R];
+            w[0] = m + r * p.K;
+            if constexpr (R == 2) w[1] = m + (r + p.pair) * p.K;
+            thread_dot<W, R, NT, VEC>(w, p.x + (prob / p.x_group) * p.x_stride, p.ldx, p.n, p.K, acc);
+        }
+        float tot[R];
+        cta_reduce<R, NT>(acc, red[parity], tot);
+        const int t = threadIdx.x;
+        if (t < p.n && t < NT) {
+            float v = tot[0];
             if constexpr (EP == gemv_epilogue::silu) v = v * sigmoid_of(v);
             if constexpr (EP == gemv_epilogue::gate) v = p.aux[prob * p.y_stride + t * p.ldaux + r] * sigmoid_of(v);
-            if constexpr (EP == gemv_epilogue::swiglu) v = v * sigmoid_of(v) * acc[R - 1][t];
+            if constexpr (EP == gemv_epilogue::swiglu) v = v * sigmoid_of(v) * tot[R - 1];
             p.y[prob * p.y_stride + t * p.ldy + r] = v;
         }
     }
 }
 
-// Few output rows (the MoE router: 16 x 6144): one CTA per row and problem, K split over 256 threads, so that the
-// read is spread over many SMs instead of one or two warps walking the whole matrix.
-template <class W, int NT>
-__global__ void __launch_bounds__(k_splitk_threads) gemv_splitk_kernel(gemv_params p) {
-    let_next_kernel_start();
-    wait_for_previous_kernel();
-    __shared__ float part[k_splitk_threads / 32][NT];
-    const int64_t r = blockIdx.x, prob = blockIdx.y;
-    const int64_t e = p.expert ? p.expert[prob] : 0;
-    const W* w = static_cast<const W*>(p.w) + e * p.w_stride + r * p.K;
-    const float* x = p.x + (prob / p.x_group) * p.x_stride;
-    float acc[NT] = {};
-    for (int64_t k = threadIdx.x; k < p.K; k += k_splitk_threads) {
-        const float wk = to_f(w[k]);
-#pragma unroll
-        for (int t = 0; t < NT; ++t)
-            if (t < p.n) acc[t] += wk * x[t * p.ldx + k];
+template <auto Kernel>
+cudaError_t launch_ex(const gemv_params& p, cudaStream_t s) {
+    // The persistent grid: as many CTAs as are resident at once (occupancy computed once per kernel).
+    static std::atomic<int> per_sm{0};
+    cudaError_t e = cudaSuccess;
+    if (per_sm.load(std::memory_order_relaxed) == 0) {
+        int v = 0;
+        if ((e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&v, Kernel, k_threads, 0)) != cudaSuccess) return e;
+        per_sm.store(std::max(1, v), std::memory_order_relaxed);
     }
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-#pragma unroll
-    for (int t = 0; t < NT; ++t) {
-        for (int o = 16; o > 0; o >>= 1) acc[t] += __shfl_xor_sync(0xffffffffu, acc[t], o);
-        if (lane == 0) part[warp][t] = acc[t];
-    }
-    __syncthreads();
-    if (threadIdx.x < p.n) {
-        float a = 0.0f;
-        for (int i = 0; i < k_splitk_threads / 32; ++i) a += part[i][threadIdx.x];
-        p.y[prob * p.y_stride + threadIdx.x * p.ldy + r] = a;
-    }
-}
-
-cudaError_t launch_ex(void (*kernel)(gemv_params), dim3 grid, unsigned threads, const gemv_params& p, cudaStream_t s) {
+    int dev = 0, sms = 0;
+    if ((e = cudaGetDevice(&dev)) != cudaSuccess) return e;
+    if ((e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev)) != cudaSuccess) return e;
+    const int64_t units = p.N * p.problems;
+    const int64_t grid = std::min<int64_t>(units, int64_t(per_sm.load(std::memory_order_relaxed)) * sms);
     cudaLaunchConfig_t cfg{};
-    cfg.gridDim = grid;
-    cfg.blockDim = dim3(threads);
+    cfg.gridDim = dim3(unsigned(grid));
+    cfg.blockDim = dim3(k_threads);
     cfg.stream = s;
     cudaLaunchAttribute attr{};
     attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
     attr.val.programmaticStreamSerializationAllowed = 1;
     cfg.attrs = &attr;
     cfg.numAttrs = p.pdl ? 1 : 0;
-    cudaError_t e = cudaLaunchKernelEx(&cfg, kernel, p);
+    e = cudaLaunchKernelEx(&cfg, Kernel, p);
     if (e != cudaSuccess && p.pdl) {  // a driver without programmatic launches: the ordinary launch is equivalent
         cudaGetLastError();
         cfg.numAttrs = 0;
-        e = cudaLaunchKernelEx(&cfg, kernel, p);
+        e = cudaLaunchKernelEx(&cfg, Kernel, p);
     }
     return e;
 }
 
 template <class W, int NT, bool VEC>
-cudaError_t launch_epilogue(const gemv_params& p, dim3 grid, cudaStream_t s) {
-    constexpr unsigned T = k_warps * 32;
+cudaError_t launch_epilogue(const gemv_params& p, cudaStream_t s) {
     if constexpr (std::is_same_v<W, bf16>) {
         switch (p.epilogue) {
         case gemv_epilogue::none: break;
-        case gemv_epilogue::silu: return launch_ex(gemv_kernel<W, NT, VEC, gemv_epilogue::silu>, grid, T, p, s);
-        case gemv_epilogue::gate: return launch_ex(gemv_kernel<W, NT, VEC, gemv_epilogue::gate>, grid, T, p, s);
-        case gemv_epilogue::swiglu: return launch_ex(gemv_kernel<W, NT, VEC, gemv_epilogue::swiglu>, grid, T, p, s);
+        case gemv_epilogue::silu: return launch_ex<gemv_kernel<W, NT, VEC, gemv_epilogue::silu>>(p, s);
+        case gemv_epilogue::gate: return launch_ex<gemv_kernel<W, NT, VEC, gemv_epilogue::gate>>(p, s);
+        case gemv_epilogue::swiglu: return launch_ex<gemv_kernel<W, NT, VEC, gemv_epilogue::swiglu>>(p, s);
         case gemv_epilogue::combine:
-            if constexpr (NT == 1) return launch_ex(gemv_kernel<W, 1, VEC, gemv_epilogue::combine>, grid, T, p, s);
+            if constexpr (NT == 1) return launch_ex<gemv_kernel<W, 1, VEC, gemv_epilogue::combine>>(p, s);
             return cudaErrorInvalidValue;
         }
     } else if (p.epilogue != gemv_epilogue::none) {
-        return cudaErrorInvalidValue;  // fp32 weights (router, reference LM head) take no epilogue
+        return cudaErrorInvalidValue;  // fp32 weights (router, an fp32 LM head) take no epilogue
     }
-    return launch_ex(gemv_kernel<W, NT, VEC, gemv_epilogue::none>, grid, T, p, s);
+    return launch_ex<gemv_kernel<W, NT, VEC, gemv_epilogue::none>>(p, s);
 }
 
 template <class W, int NT>
 cudaError_t launch_typed(const gemv_params& p, cudaStream_t s) {
-    const unsigned ctas = unsigned((p.N + k_warps - 1) / k_warps);
-    if (p.epilogue == gemv_epilogue::none && int64_t(ctas) * p.problems < 64)
-        return launch_ex(gemv_splitk_kernel<W, NT>, dim3(unsigned(p.N), unsigned(p.problems)), k_splitk_threads, p,
-                         s);
     constexpr int C = wvec<W>::count;
     const bool vec = p.K % C == 0 && p.ldx % 4 == 0 && p.x_stride % 4 == 0 && p.w_stride % C == 0 &&
                      reinterpret_cast<uintptr_t>(p.w) % 16 == 0 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0;
-    const dim3 grid(ctas, unsigned(p.problems));
-    return vec ? launch_epilogue<W, NT, true>(p, grid, s) : launch_epilogue<W, NT, false>(p, grid, s);
+    return vec ? launch_epilogue<W, NT, true>(p, s) : launch_epilogue<W, NT, false>(p, s);
 }
 
 template <class W>

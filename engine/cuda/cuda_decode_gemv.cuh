@@ -1,17 +1,17 @@
 // Matrix-vector products for decode (n <= 8 rows of activations): y = x · Wᵀ with W bf16 or fp32, x fp32 and fp32
-// accumulation (CPU counterpart: cpu::linear on the same bf16-rounded weights). Memory-bound: one warp per output
-// row, 16-byte weight loads several deep, the x rows (a few KB) served from L1/L2. A batch of problems may each pick
-// its matrix from an expert table in device memory (MoE decode: routing never leaves the GPU), so the launch needs no
-// host synchronisation and can be captured in a CUDA graph.
+// accumulation (CPU counterpart: cpu::linear on the same bf16-rounded weights). Memory-bound: a persistent grid (as
+// many CTAs as the GPU holds at once) walks units of one output row each, the row's K split over the CTA's threads in
+// 16-byte weight loads and summed in a fixed order (deterministic); the x rows (a few KB) come from L1/L2. Many small
+// units per CTA keep the tail short. A batch of problems may each pick its matrix from an expert table in device
+// memory (MoE decode: routing never leaves the GPU), so the launch needs no host synchronisation and can be captured
+// in a CUDA graph.
 //
 // Epilogues fold the decode step's small elementwise kernels into the product that feeds them (one launch and one
 // pass over y fewer each): SiLU of q/k/v, the lightning output gate, SwiGLU of an expert's w1/w3 pair, and the
 // weighted sum of a token's experts.
 //
-// Programmatic dependent launch (pdl): the kernel lets the next one start early, and when launched that way itself
-// it prefetches its weights into L2 while the previous kernel drains, then waits for it (griddepcontrol) before it
-// reads anything that kernel wrote. Only for products whose weights do not depend on the previous kernel (no expert
-// table) is there a prefetch; the wait is always there.
+// Programmatic dependent launch (pdl, optional): the kernel lets the next one be scheduled early and waits
+// (griddepcontrol) for the previous one before reading anything; a launch without it behaves the same.
 //
 // Dimension letters: N output features, K input features, n rows per problem (1..8), P problems.
 // Thread-safety: stateless launcher.
