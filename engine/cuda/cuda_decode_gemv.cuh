@@ -1,10 +1,12 @@
 // Matrix-vector products for decode (n <= 8 rows of activations): y = x · Wᵀ with W bf16 or fp32, x fp32 and fp32
-// accumulation (CPU counterpart: cpu::linear on the same bf16-rounded weights). Memory-bound: a persistent grid (as
-// many CTAs as the GPU holds at once) walks units of one output row each, the row's K split over the CTA's threads in
-// 16-byte weight loads and summed in a fixed order (deterministic); the x rows (a few KB) come from L1/L2. Many small
-// units per CTA keep the tail short. A batch of problems may each pick its matrix from an expert table in device
-// memory (MoE decode: routing never leaves the GPU), so the launch needs no host synchronisation and can be captured
-// in a CUDA graph.
+// accumulation (CPU counterpart: cpu::linear on the same bf16-rounded weights). Memory-bound; two schedules:
+//   rows   one warp per output row, 8 rows a CTA, a CTA per 8 rows and problem;
+//   units  a persistent grid (as many CTAs as the GPU holds at once) walks units of one output row each, the row's K
+//          split over the CTA's 128 threads; many small units per CTA keep the tail short.
+// Either way each thread issues several 16-byte weight loads before it uses the first and the sums run in a fixed
+// order (deterministic); the x rows (a few KB) come from L1/L2. A batch of problems may each pick its matrix from an
+// expert table in device memory (MoE decode: routing never leaves the GPU), so the launch needs no host
+// synchronisation and can be captured in a CUDA graph.
 //
 // Epilogues fold the decode step's small elementwise kernels into the product that feeds them (one launch and one
 // pass over y fewer each): SiLU of q/k/v, the lightning output gate, SwiGLU of an expert's w1/w3 pair, and the
@@ -25,6 +27,8 @@ namespace m1::cuda {
 
 constexpr int k_gemv_max_rows = 8;
 constexpr int k_gemv_max_top = 16;  // experts a token may sum in the combine epilogue
+
+enum class gemv_schedule : uint8_t { automatic, rows, units };
 
 enum class gemv_epilogue : uint8_t {
     none,     // y = acc
@@ -55,6 +59,7 @@ struct gemv_params {
     const float* route_weight = nullptr;  // combine: (P·k) device, with expert (P·k)
     int k = 1;                          // combine: experts per token (<= k_gemv_max_top)
     bool pdl = false;                   // programmatic dependent launch (see above)
+    gemv_schedule schedule = gemv_schedule::automatic;  // automatic: the one measured faster for the shape
 };
 // n in [1, 8]. 16-byte loads when K, the row strides and the pointers allow them, scalar loads otherwise.
 cudaError_t launch_gemv(const gemv_params& p, cudaStream_t s);

@@ -57,8 +57,10 @@ void gemv_case(gpu_test::suite& s, gpu_test::rng& r, int64_t N, int64_t K, int n
     }
     dx.upload(x);
     dexp.upload(expert);
+    for (gemv_schedule sched : {gemv_schedule::rows, gemv_schedule::units}) {
     check(cudaMemset(dy.data(), 0xff, dy.bytes()), "poison");
     gemv_params p{};
+    p.schedule = sched;
     p.w = f32 ? static_cast<const void*>(w32.data()) : static_cast<const void*>(w16.data());
     p.w_f32 = f32;
     p.N = N;
@@ -91,8 +93,9 @@ void gemv_case(gpu_test::suite& s, gpu_test::rng& r, int64_t N, int64_t K, int n
     const std::string what = std::string("GEMV ") + (f32 ? "fp32" : "bf16") + " W " + dims({N, K}) + ", " +
                              std::to_string(n) + " rows" + (E ? ", " + std::to_string(P) + " problems over " +
                                                                     std::to_string(E) + " experts" : "");
-    s.close(what + " vs float64", gpu_test::rel_err(got, ref), 1e-5);
-    if (!time_it) return;
+    s.close(what + (sched == gemv_schedule::units ? ", units" : ", rows") + " vs float64",
+            gpu_test::rel_err(got, ref), 1e-5);
+    if (!time_it) continue;
     cudaEvent_t a, b;
     check(cudaEventCreate(&a), "event");
     check(cudaEventCreate(&b), "event");
@@ -103,17 +106,18 @@ void gemv_case(gpu_test::suite& s, gpu_test::rng& r, int64_t N, int64_t K, int n
     float ms = 0;
     check(cudaEventElapsedTime(&ms, a, b), "event");
     const double bytes = double(N * K) * (f32 ? 4 : 2);
-    std::printf("  info %s: %.1f us, %.2f TB/s of weights (mean of 20)\n", what.c_str(), 1e3 * ms / 20,
-                bytes / (ms / 20 * 1e-3) / 1e12);
+    std::printf("  info %s, %s: %.1f us, %.2f TB/s of weights (mean of 20)\n", what.c_str(),
+                sched == gemv_schedule::units ? "units" : "rows", 1e3 * ms / 20, bytes / (ms / 20 * 1e-3) / 1e12);
     cudaEventDestroy(a);
     cudaEventDestroy(b);
+    }
 }
 
 // The epilogues of a single-matrix GEMV against float64: SiLU, the gate (aux read from the output buffer itself),
 // SwiGLU (rows r and r + N of a (2N, K) matrix), each with and without programmatic dependent launch; and a small
 // product (N = 16, the router) through the split-K kernel.
 void gemv_epilogue_case(gpu_test::suite& s, gpu_test::rng& r, gemv_epilogue ep, int64_t N, int64_t K, int n, bool pdl,
-                        bool f32 = false) {
+                        gemv_schedule sched, bool f32 = false) {
     const int64_t rows = ep == gemv_epilogue::swiglu ? 2 * N : N;
     const float sw = 1.0f / std::sqrt(float(K));
     const std::vector<float> w = r.fill(size_t(rows * K), -sw, sw, !f32);
@@ -144,6 +148,7 @@ void gemv_epilogue_case(gpu_test::suite& s, gpu_test::rng& r, gemv_epilogue ep, 
     p.ldaux = N;
     p.pair = N;
     p.pdl = pdl;
+    p.schedule = sched;
     check(launch_gemv(p, nullptr), "gemv");
     check(cudaDeviceSynchronize(), "gemv");
     const std::vector<float> got = dy.download(size_t(n * N));
@@ -165,43 +170,84 @@ void gemv_epilogue_case(gpu_test::suite& s, gpu_test::rng& r, gemv_epilogue ep, 
         }
     static const char* names[] = {"none", "SiLU", "gate", "SwiGLU", "combine"};
     s.close(std::string("GEMV ") + (f32 ? "fp32" : "bf16") + " " + dims({N, K}) + ", " + std::to_string(n) +
-                " rows, epilogue " + names[int(ep)] + (pdl ? ", programmatic launch" : "") + " vs float64",
+                " rows, epilogue " + names[int(ep)] + (sched == gemv_schedule::units ? ", units" : ", rows") +
+                (pdl ? ", programmatic launch" : "") + " vs float64",
             gpu_test::rel_err(got, ref), 1e-5);
 }
 
-// 16 back-to-back GEMVs of one M1-sized matrix (9216 x 6144 bf16), ordinary and programmatic launches: the time
-// per product and the weight bandwidth (an information line: what PDL saves between kernels).
-void gemv_chain_timing() {
-    const int64_t N = 9216, K = 6144;
-    device_buffer<bf16> w{size_t(N * K)};
-    device_buffer<float> x{size_t(K)}, y{size_t(N)};
-    check(cudaMemset(w.data(), 0, w.bytes()), "zero");
-    check(cudaMemset(x.data(), 0, x.bytes()), "zero");
-    for (bool pdl : {false, true}) {
-        gemv_params p{};
-        p.w = w.data();
-        p.N = N;
-        p.K = K;
-        p.x = x.data();
-        p.ldx = K;
-        p.y = y.data();
-        p.ldy = N;
-        p.pdl = pdl;
-        cudaEvent_t a, b;
-        check(cudaEventCreate(&a), "event");
-        check(cudaEventCreate(&b), "event");
-        for (int i = 0; i < 16; ++i) check(launch_gemv(p, nullptr), "gemv");  // warm-up
-        check(cudaEventRecord(a), "event");
-        for (int i = 0; i < 64; ++i) check(launch_gemv(p, nullptr), "gemv");
-        check(cudaEventRecord(b), "event");
-        check(cudaEventSynchronize(b), "event");
-        float ms = 0;
-        check(cudaEventElapsedTime(&ms, a, b), "event");
-        std::printf("  info GEMV chain 9216x6144 bf16 x64, %s: %.1f us each, %.2f TB/s of weights\n",
-                    pdl ? "programmatic launches" : "ordinary launches", 1e3 * ms / 64,
-                    double(N * K * 2) / (ms / 64 * 1e-3) / 1e12);
-        cudaEventDestroy(a);
-        cudaEventDestroy(b);
+// The decode step's products at M1's widths (W16's 16 experts), each schedule, ordinary and programmatic launches:
+// time per product (mean of 64 back-to-back launches) and weight bandwidth. Information lines: the numbers behind
+// the automatic schedule choice (tests/bench/RESULTS.md).
+void gemv_shape_timing() {
+    struct shape {
+        const char* name;
+        int64_t N, K, E, P;
+        gemv_epilogue ep;
+        bool f32;
+    };
+    const shape shapes[] = {
+        {"lightning qkv + SiLU", 3 * 8192, 6144, 0, 1, gemv_epilogue::silu, false},
+        {"output gate", 8192, 6144, 0, 1, gemv_epilogue::gate, false},
+        {"out_proj", 6144, 8192, 0, 1, gemv_epilogue::none, false},
+        {"experts w1/w3 + SwiGLU (2 of 16)", 9216, 6144, 16, 2, gemv_epilogue::swiglu, false},
+        {"experts w2 + weighted sum (2 of 16)", 6144, 9216, 16, 1, gemv_epilogue::combine, false},
+        {"router (fp32)", 16, 6144, 0, 1, gemv_epilogue::none, true},
+        {"LM head (bf16)", 200064, 6144, 0, 1, gemv_epilogue::none, false},
+    };
+    for (const shape& sh : shapes) {
+        const int64_t mats = std::max<int64_t>(sh.E, 1);
+        const int64_t rows = sh.ep == gemv_epilogue::swiglu ? 2 * sh.N : sh.N;
+        const size_t elems = size_t(mats * rows * sh.K), esz = sh.f32 ? 4 : 2;
+        device_buffer<char> w{elems * esz};
+        device_buffer<float> x{size_t(2 * std::max(sh.K, sh.N))}, y{size_t(2 * sh.N)}, rw;
+        device_buffer<int32_t> ex;
+        check(cudaMemset(w.data(), 0, w.bytes()), "zero");
+        check(cudaMemset(x.data(), 0, x.bytes()), "zero");
+        check(cudaMemset(y.data(), 0, y.bytes()), "zero");
+        ex.upload(std::vector<int32_t>{11, 3});
+        rw.upload(std::vector<float>{0.6f, 0.4f});
+        for (gemv_schedule sched : {gemv_schedule::rows, gemv_schedule::units})
+            for (bool pdl : {false, true}) {
+                gemv_params p{};
+                p.w = w.data();
+                p.w_f32 = sh.f32;
+                p.N = sh.N;
+                p.K = sh.K;
+                p.w_stride = rows * sh.K;
+                p.expert = sh.E ? ex.data() : nullptr;
+                p.problems = sh.P;
+                p.x = x.data();
+                p.x_group = sh.ep == gemv_epilogue::swiglu ? 2 : 1;
+                p.x_stride = sh.K;
+                p.ldx = sh.K;
+                p.y = y.data();
+                p.y_stride = sh.N;
+                p.ldy = sh.N;
+                p.epilogue = sh.ep;
+                p.aux = y.data();
+                p.ldaux = sh.N;
+                p.pair = sh.N;
+                p.route_weight = rw.data();
+                p.k = 2;
+                p.pdl = pdl;
+                p.schedule = sched;
+                cudaEvent_t a, b;
+                check(cudaEventCreate(&a), "event");
+                check(cudaEventCreate(&b), "event");
+                for (int i = 0; i < 8; ++i) check(launch_gemv(p, nullptr), "gemv");  // warm-up
+                check(cudaEventRecord(a), "event");
+                for (int i = 0; i < 64; ++i) check(launch_gemv(p, nullptr), "gemv");
+                check(cudaEventRecord(b), "event");
+                check(cudaEventSynchronize(b), "event");
+                float ms = 0;
+                check(cudaEventElapsedTime(&ms, a, b), "event");
+                const double bytes = double(std::min<int64_t>(mats, 2) * rows * sh.K) * double(esz);
+                std::printf("  info GEMV timing %-36s %-5s %-12s %7.1f us  %.2f TB/s\n", sh.name,
+                            sched == gemv_schedule::units ? "units" : "rows", pdl ? "programmatic" : "ordinary",
+                            1e3 * ms / 64, bytes / (ms / 64 * 1e-3) / 1e12);
+                cudaEventDestroy(a);
+                cudaEventDestroy(b);
+            }
     }
 }
 
@@ -385,15 +431,16 @@ int main() {
         gemv_case(s, r, 64, 96, 1, false, 3, 6, 2);  // expert table, two problems per input row
         gemv_case(s, r, 16, 6144, 1, true);          // the router: split-K kernel
         gemv_case(s, r, 16, 6144, 3, true, 0, 1, 1, true);
-        for (bool pdl : {false, true}) {
-            gemv_epilogue_case(s, r, gemv_epilogue::silu, 3 * 8192, 6144, 1, pdl);  // lightning q/k/v
-            gemv_epilogue_case(s, r, gemv_epilogue::gate, 8192, 6144, 2, pdl);      // output gate
-            gemv_epilogue_case(s, r, gemv_epilogue::swiglu, 9216, 6144, 1, pdl);    // an expert's w1 / w3
-            gemv_epilogue_case(s, r, gemv_epilogue::none, 6144, 8192, 4, pdl);
-            gemv_epilogue_case(s, r, gemv_epilogue::silu, 37, 50, 3, pdl);  // scalar path
-            gemv_epilogue_case(s, r, gemv_epilogue::none, 16, 6144, 8, pdl, true);  // split-K, fp32
-        }
-        gemv_chain_timing();
+        for (gemv_schedule sched : {gemv_schedule::rows, gemv_schedule::units})
+            for (bool pdl : {false, true}) {
+                gemv_epilogue_case(s, r, gemv_epilogue::silu, 3 * 8192, 6144, 1, pdl, sched);  // lightning q/k/v
+                gemv_epilogue_case(s, r, gemv_epilogue::gate, 8192, 6144, 2, pdl, sched);      // output gate
+                gemv_epilogue_case(s, r, gemv_epilogue::swiglu, 9216, 6144, 1, pdl, sched);    // an expert's w1/w3
+                gemv_epilogue_case(s, r, gemv_epilogue::none, 6144, 8192, 4, pdl, sched);
+                gemv_epilogue_case(s, r, gemv_epilogue::silu, 37, 50, 3, pdl, sched);  // scalar path
+                gemv_epilogue_case(s, r, gemv_epilogue::none, 16, 6144, 8, pdl, sched, true);  // fp32, few rows
+            }
+        gemv_shape_timing();
         for (bool f32 : {true, false}) {
             for (int64_t keys : {1, 2, 1000, 1024, 1025, 5000}) attention_case(s, r, keys, 1, 8, 2, f32, 0);
             attention_case(s, r, 4099, 3, 8, 2, f32, 0);
