@@ -314,6 +314,7 @@ cudaError_t launch_rope_cache(const rope_cache_params& p, cudaStream_t s) {
 }
 
 cudaError_t launch_attention(const attention_params& p, cudaStream_t s) {
+    if (p.n >= 16 && attention_wgmma_supported(p)) return launch_attention_wgmma(p, s);
     if (p.n >= 16 && attention_tiled_supported(p)) return launch_attention_tiled(p, s);
     return launch_attention_simple(p, s);
 }

@@ -6,7 +6,9 @@
 // The attention kernels serve prefill and decode alike: query t of the call sits at position pos0 + t and sees
 // cache rows [0, pos0 + t]. The simple kernel (one CTA per query and head, online softmax over key tiles, fp32
 // throughout) is exact to fp32 rounding; the tiled kernel (FlashAttention-2 style: 128 queries per CTA, 64-key
-// tiles, mma.sync on the tensor cores) rounds q and the softmax weights to bf16, which the fast precision accepts.
+// tiles, mma.sync on the tensor cores) rounds q and the softmax weights to bf16, which the fast precision accepts;
+// the Hopper kernel (FlashAttention-3 style: wgmma, TMA, a producer warp feeding two consumer warpgroups) rounds
+// the same two things the same way.
 //
 // Dimension letters: n new tokens, P = pos0 cached tokens, nh query heads, g kv heads, d head_dim, KV = g·d.
 // Thread-safety: launchers are stateless.
@@ -45,8 +47,9 @@ struct attention_params {
     float scale = 1;
     float* o = nullptr;  // (n, nh·d) attention output, the o_proj input
 };
-// d <= 256. Prefill calls (n >= 16) over a bf16 cache with d in {16, 32, 64, 128} go to the tiled tensor-core
-// kernel (cuda_attention_tiled.cu); decode steps and the fp32 cache use the simple kernel.
+// d <= 256. Prefill calls (n >= 16) over a bf16 cache go to the Hopper kernel (cuda_attention_wgmma.cu) for d = 128
+// on compute capability 9.0, else to the tiled tensor-core kernel (cuda_attention_tiled.cu) for d in {16, 32, 64,
+// 128}; decode steps and the fp32 cache use the simple kernel.
 cudaError_t launch_attention(const attention_params& p, cudaStream_t s);
 
 // The two kernels behind launch_attention, callable directly (tests compare both with a float64 reference).
@@ -55,10 +58,10 @@ bool attention_tiled_supported(const attention_params& p);
 cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s);
 // The Hopper kernel (cuda_attention_wgmma.cu: wgmma, TMA, warp-specialised, FlashAttention-3 style), built for
 // sm_90a: bf16 cache, d = 128, compute capability 9.0, 16-byte aligned q and caches. variant picks one of the
-// compiled pipelines for tests and benchmarks: 0 (the default) overlaps each warpgroup's softmax with its own P·V,
-// 1 does not; 2 and 3 are 0 and 1 with P·V split into two N = 64 products; 4 and 5 are 0 and 1 with a 3-stage K/V
-// ring instead of 2. Stateless; encodes two TMA descriptors on the host per call.
-constexpr int k_attention_wgmma_variants = 6;
+// compiled pipelines for tests and benchmarks: 0 (the default, the fastest) a 3-stage K/V ring, 1 a 2-stage one,
+// 2 the 3-stage ring with each warpgroup's softmax overlapping its own P·V (FlashAttention-3's intra-warpgroup
+// pipelining). Stateless; encodes two TMA descriptors on the host per call.
+constexpr int k_attention_wgmma_variants = 3;
 bool attention_wgmma_supported(const attention_params& p);
 cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, int variant = 0);
 

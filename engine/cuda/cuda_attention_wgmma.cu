@@ -10,13 +10,15 @@
 //              in fp32 with exp2 on the accumulator registers; O (64 × 128) += P·V with P from registers (the wgmma
 //              accumulator layout is, warp by warp, mma.sync's: the tiled kernel's re-packing) and V from shared
 //              memory read N-major (V rows are keys; the instruction's transpose bit, legal for bf16).
-// The two warpgroups are not synchronised with each other, so one's softmax overlaps the other's products. With
-// k_overlap the warpgroup also overlaps itself (FlashAttention-3's intra-warpgroup pipelining): Q·Kᵀ of tile t is
-// issued before P·V of tile t − 1, and the softmax of tile t runs while that P·V is still in flight.
+// The two warpgroups are not synchronised with each other, so one's softmax overlaps the other's products. The
+// Overlap variant also overlaps each warpgroup with itself (FlashAttention-3's intra-warpgroup pipelining: Q·Kᵀ of
+// tile t is issued before P·V of tile t − 1, and the softmax of tile t runs while that P·V is in flight); on the
+// H200 it measured 4-8% slower than the plain order (tests/bench/RESULTS.md, "Hopper attention (session 3)"), so
+// the default is the plain order with a 3-stage ring; the others stay callable for tests and benchmarks.
 //
 // Shared memory (1024-byte aligned, every region a whole number of 1024-byte swizzle atoms):
 //   Q                [2 halves of d][128 rows][64] bf16   32 KiB, written by the consumers (fp32 → scaled bf16)
-//   stage s          K [2][128 keys][64], V [2][128 keys][64]   64 KiB each
+//   stage s          K [2][128 keys][64], V [2][128 keys][64]   64 KiB each, 2 or 3 stages
 //   mbarriers        full_k[s], full_v[s], empty[s]
 // A 64-column half is the 128-byte-swizzled K-major layout wgmma's descriptors name: 16-byte chunk c of row r sits
 // at chunk c ^ (r % 8); the 8-row groups are 1024 bytes apart; a 16-wide k step inside the half is +32 bytes.
@@ -120,10 +122,7 @@ __device__ __forceinline__ void fence_regs(float* r) {
 
 #define M1_F4(d, i) "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3])
 #define M1_F16(d, i) M1_F4(d, i), M1_F4(d, i + 4), M1_F4(d, i + 8), M1_F4(d, i + 12)
-#define M1_F32(d) M1_F16(d, 0), M1_F16(d, 16)
 #define M1_F64(d) M1_F16(d, 0), M1_F16(d, 16), M1_F16(d, 32), M1_F16(d, 48)
-#define M1_R32 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, " \
-               "%21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}"
 #define M1_R64 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, " \
                "%21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, "    \
                "%40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, "    \
@@ -144,19 +143,11 @@ __device__ __forceinline__ void wgmma_rs_n128(float* d, const uint32_t* a, uint6
                  : M1_F64(d)
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
 }
-// The same with N = 64 (d holds 32 registers), for two products per k step over the two halves of d.
-__device__ __forceinline__ void wgmma_rs_n64(float* d, const uint32_t* a, uint64_t b) {
-    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
-                 "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 " M1_R32
-                 ", {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}\n"
-                 : M1_F32(d)
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
-}
 
 // Register layout of a warpgroup's 64 × N fp32 accumulator: warp w of the group owns rows 16w..16w+15; lane l holds,
 // for each 8-column block j, d[4j], d[4j+1] at row l/4, columns 8j + 2(l%4) + {0,1}, and d[4j+2], d[4j+3] at row
 // l/4 + 8: mma.sync's C fragment repeated N/8 times.
-template <bool Overlap, bool PvN64, int k_stages>  // k_stages: the K/V ring depth
+template <bool Overlap, int k_stages>  // k_stages: the K/V ring depth
 __global__ void __launch_bounds__(k_threads, 1)
     attention_wgmma_kernel(const __grid_constant__ CUtensorMap k_map, const __grid_constant__ CUtensorMap v_map,
                            attention_params p) {
@@ -264,12 +255,7 @@ __global__ void __launch_bounds__(k_threads, 1)
 #pragma unroll
         for (int j = 0; j < k_bk / 16; ++j) {
             // 16 keys = two 8-row groups (1024 bytes apart); N-major: the two 64-wide halves of d k_kv_half apart
-            if constexpr (PvN64) {
-                wgmma_rs_n64(o, pf[j], make_desc(v_s(s, 0) + j * 2048, k_kv_half, 1024));
-                wgmma_rs_n64(o + 32, pf[j], make_desc(v_s(s, 1) + j * 2048, k_kv_half, 1024));
-            } else {
-                wgmma_rs_n128(o, pf[j], make_desc(v_s(s, 0) + j * 2048, k_kv_half, 1024));
-            }
+            wgmma_rs_n128(o, pf[j], make_desc(v_s(s, 0) + j * 2048, k_kv_half, 1024));
         }
         wgmma_commit();
     };
@@ -399,9 +385,7 @@ __global__ void __launch_bounds__(k_threads, 1)
 
 #undef M1_F4
 #undef M1_F16
-#undef M1_F32
 #undef M1_F64
-#undef M1_R32
 #undef M1_R64
 
 // cuTensorMapEncodeTiled through the runtime's driver entry point (no link against libcuda); null if unavailable.
@@ -431,10 +415,10 @@ bool encode_cache_map(CUtensorMap& map, const void* cache, int64_t rows, int64_t
                   CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
-template <bool Overlap, bool PvN64, int Stages>
+template <bool Overlap, int Stages>
 cudaError_t launch_variant(const attention_params& p, const CUtensorMap& k_map, const CUtensorMap& v_map,
                            cudaStream_t s) {
-    const auto kernel = attention_wgmma_kernel<Overlap, PvN64, Stages>;
+    const auto kernel = attention_wgmma_kernel<Overlap, Stages>;
     const size_t bytes = smem_bytes(Stages);
     if (cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes));
         e != cudaSuccess)
@@ -471,17 +455,11 @@ cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, in
         return cudaErrorInvalidValue;
     switch (variant) {
     case 0:
-        return launch_variant<true, false, 2>(p, k_map, v_map, s);
+        return launch_variant<false, 3>(p, k_map, v_map, s);
     case 1:
-        return launch_variant<false, false, 2>(p, k_map, v_map, s);
-    case 2:
-        return launch_variant<true, true, 2>(p, k_map, v_map, s);
-    case 3:
-        return launch_variant<false, true, 2>(p, k_map, v_map, s);
-    case 4:
-        return launch_variant<true, false, 3>(p, k_map, v_map, s);
+        return launch_variant<false, 2>(p, k_map, v_map, s);
     default:
-        return launch_variant<false, false, 3>(p, k_map, v_map, s);
+        return launch_variant<true, 3>(p, k_map, v_map, s);
     }
 }
 
