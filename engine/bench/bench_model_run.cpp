@@ -5,6 +5,8 @@
 #include "engine/sampling/sampler.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cuda_profiler_api.h>
 #include <span>
 
 namespace m1::bench {
@@ -124,7 +126,11 @@ void run_model_bench(const model_run_options& o, bench_result& r) {
             backend_state& target = last ? *st : *copy;
             int32_t id = pick.argmax(prefix_logits);
             std::vector<double> steps;
+            // M1_BENCH_PROFILE_DECODE=1: the profiler sees steps 3 and 4 only (ncu --profile-from-start off)
+            const bool profile = std::getenv("M1_BENCH_PROFILE_DECODE") != nullptr;
             for (int s = 0; s < o.decode_tokens; ++s) {
+                if (profile && s == 3) cudaProfilerStart();
+                if (profile && s == 5) cudaProfilerStop();
                 steps.push_back(timed_forward(be, target, std::span<const int32_t>(&id, 1), logits.data()));
                 const double t0 = now_s();
                 id = pick.argmax(logits);

@@ -103,6 +103,7 @@ cuda_backend::cuda_backend(const model_config& c, uint64_t seed, cuda_options op
 
 void cuda_backend::setup(const std::string& origin, bool head16) {
     m_head16 = head16;
+    if (const char* v = std::getenv("M1_LIGHTNING_BF16")) m_lightning_bf16 = std::string(v) != "0";
     const model_config& c = m_config;
     const int64_t block = std::max<int64_t>(1, c.lightning_block);
     m_options.max_chunk = std::max<int64_t>(block, m_options.max_chunk / block * block);
@@ -389,12 +390,12 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         check(launch_rmsnorm(in, s), "input RMSNorm kernel");
 
         if (w.kind == layer_kind::lightning) {
-            linear_act(blas, s, ws.h.data(), n, H, w.proj.data(), 3 * D, ws.proj.data(), cvt, split);
-            check(launch_silu(ws.proj.data(), n * 3 * D, s), "SiLU kernel");
             lightning_params lp{};
-            lp.q = ws.proj.data();
-            lp.k = ws.proj.data() + d;
-            lp.v = ws.proj.data() + 2 * d;
+            bf16* proj16 = reinterpret_cast<bf16*>(ws.proj.data());  // probed below: the fused kernel's bf16 mode
+            lp.q16 = proj16;
+            lp.k16 = proj16 + d;
+            lp.v16 = proj16 + 2 * d;
+            lp.silu = true;
             lp.ld = 3 * D;
             lp.head_stride = 3 * d;
             lp.n = n;
@@ -406,6 +407,21 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             lp.o = ws.o.data();
             lp.ldo = D;
             lp.scratch = ws.scratch.data();
+            // Fast precision: q, k, v leave the projection in bf16 and the lightning kernel applies SiLU as it loads
+            // them (half the bytes each way, no SiLU pass). Reference precision (and shapes the fused kernel does
+            // not serve): fp32 projection, SiLU pass, fp32 inputs.
+            if (!split && n > 1 && m_lightning_bf16 && lightning_fused_supported(lp)) {
+                check(launch_split_bf16(ws.h.data(), cvt, nullptr, n * H, s), "bf16 split kernel");
+                linear_bf16_out(blas, cvt, n, H, w.proj.data(), 3 * D, proj16);
+            } else {
+                linear_act(blas, s, ws.h.data(), n, H, w.proj.data(), 3 * D, ws.proj.data(), cvt, split);
+                check(launch_silu(ws.proj.data(), n * 3 * D, s), "SiLU kernel");
+                lp.q16 = lp.k16 = lp.v16 = nullptr;
+                lp.silu = false;
+                lp.q = ws.proj.data();
+                lp.k = ws.proj.data() + d;
+                lp.v = ws.proj.data() + 2 * d;
+            }
             check(n == 1 ? launch_lightning_decode(lp, s) : launch_lightning_prefill(lp, s), "lightning kernel");
             rmsnorm_params on{};
             on.res = ws.o.data();

@@ -135,6 +135,7 @@ private:
     std::unique_ptr<cublas_handle> m_blas;
     std::vector<layer> m_layers;
     device_buffer<bf16> m_embed;        // (V, H)
+    bool m_lightning_bf16 = true;  // fast-precision prefill feeds lightning bf16 q/k/v (M1_LIGHTNING_BF16=0: fp32)
     bool m_head16 = false;              // the LM head is held in bf16 (m_lm_head16) rather than fp32 (m_lm_head)
     device_buffer<float> m_lm_head;     // (V, H) fp32
     device_buffer<bf16> m_lm_head16;    // (V, H) bf16

@@ -16,6 +16,14 @@ void linear_bf16(cublasHandle_t h, const bf16* x, int64_t n, int64_t in, const b
           "bf16 linear (cublasGemmEx)");
 }
 
+void linear_bf16_out(cublasHandle_t h, const bf16* x, int64_t n, int64_t in, const bf16* w, int64_t out, bf16* y) {
+    if (n == 0 || out == 0) return;
+    const float one = 1.0f, zero = 0.0f;
+    check(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, int(out), int(n), int(in), &one, w, CUDA_R_16BF, int(in), x,
+                       CUDA_R_16BF, int(in), &zero, y, CUDA_R_16BF, int(out), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+          "bf16 linear, bf16 result (cublasGemmEx)");
+}
+
 void linear_act(cublasHandle_t h, cudaStream_t s, const float* x, int64_t n, int64_t in, const bf16* w, int64_t out,
                 float* y, bf16* scratch, bool split) {
     if (n == 0 || out == 0) return;

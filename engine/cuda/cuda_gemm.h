@@ -15,6 +15,9 @@ namespace m1::cuda {
 void linear_bf16(cublasHandle_t h, const bf16* x, int64_t n, int64_t in, const bf16* w, int64_t out, float* y,
                  int64_t ldx = 0, int64_t ldy = 0, float beta = 0);
 
+// The same with a bf16 result (y rounded once from the fp32 accumulator).
+void linear_bf16_out(cublasHandle_t h, const bf16* x, int64_t n, int64_t in, const bf16* w, int64_t out, bf16* y);
+
 // The backend's products: fp32 activations x (n, in), contiguous, against bf16 weights. split = false rounds x to
 // bf16 (one product: the fast mode); split = true feeds x as bf16 hi + lo (two products accumulated in fp32: x is
 // then carried to ~16 significant bits, the reference-precision mode). scratch holds (split ? 2 : 1)·n·in bf16.

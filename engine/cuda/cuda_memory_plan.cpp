@@ -1,5 +1,6 @@
 #include "engine/cuda/cuda_memory_plan.h"
 
+#include "engine/cuda/cuda_lightning.cuh"
 #include "engine/tp/tp_plan.h"
 
 #include <algorithm>
@@ -49,7 +50,7 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, i
     size_t ws = n * H * 4 * 5;                       // x, h, b, g, m
     ws += n * proj * 4 + n * D * 4 * 2;              // projections, o, gate
     ws += 2 * n * std::max(H, D) * 2;                // bf16 GEMM inputs (hi, lo)
-    ws += (n + block - 1) / block * nh * d * d * 4;  // lightning block scratch
+    ws += size_t(lightning_scratch_floats(int64_t(n), int64_t(nh), int64_t(d), int64_t(block))) * 4;  // 0: fused
     ws += n * E * 4 + n * k * (H * 4 + 2 * I * 4 + I * 4 + H * 4 + 2 * 2 * std::max(H, I) + 16);  // MoE
     ws += n * V * 4 + n * 4;  // logits of a chunk, ids
     p.workspace = ws;
