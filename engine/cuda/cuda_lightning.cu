@@ -238,12 +238,19 @@ __global__ void __launch_bounds__(32 * k_out_warps) output_kernel(lightning_para
     }
 }
 
-__global__ void decode_kernel(lightning_params p) {
-    extern __shared__ float shared_f[];
+// One token: S = λ S + kᵀ v, o = q S. Grid (heads, ceil(d / 64)): a CTA owns 64 value columns e of one head and its
+// 512 threads split the key rows r by residue mod 8, so every thread issues its handful of independent state loads at
+// once (one thread walking all d rows serially waited on each load: ~55 µs a layer at d = 128). The column's o is the
+// sum of the eight row groups' partial sums, added in group order (deterministic).
+constexpr int k_dec_cols = 64, k_dec_groups = 8;
+
+__global__ void __launch_bounds__(k_dec_cols * k_dec_groups) decode_kernel(lightning_params p) {
+    extern __shared__ float shared_f[];  // q, k, v (3d), then the partial sums (k_dec_groups, k_dec_cols)
     const int64_t h = blockIdx.x, d = p.d;
     float* q = shared_f;
     float* k = shared_f + d;
     float* v = shared_f + 2 * d;
+    float* part = shared_f + 3 * d;
     const int64_t base = h * p.head_stride;
     for (int64_t x = threadIdx.x; x < d; x += blockDim.x) {
         q[x] = p.q[base + x];
@@ -251,19 +258,38 @@ __global__ void decode_kernel(lightning_params p) {
         v[x] = p.v[base + x];
     }
     __syncthreads();
+    const int col = threadIdx.x % k_dec_cols, g = threadIdx.x / k_dec_cols;
+    const int64_t e = int64_t(blockIdx.y) * k_dec_cols + col;
     const float lambda = p.pw[h * (p.block + 1) + 1];
     float* S = p.state + h * d * d;
-    for (int64_t e = threadIdx.x; e < d; e += blockDim.x) {
-        float acc = 0;
-        for (int64_t r = 0; r < d; ++r) {
-            const float s = lambda * S[r * d + e] + k[r] * v[e];
-            S[r * d + e] = s;
-            acc += q[r] * s;
+    float acc = 0;
+    if (e < d) {
+        const float ve = v[e];
+        for (int64_t r0 = g; r0 < d; r0 += 4 * k_dec_groups) {  // four rows' loads in flight at a time
+            float s[4];
+#pragma unroll
+            for (int u = 0; u < 4; ++u) {
+                const int64_t r = r0 + u * k_dec_groups;
+                s[u] = r < d ? S[r * d + e] : 0.0f;
+            }
+#pragma unroll
+            for (int u = 0; u < 4; ++u) {
+                const int64_t r = r0 + u * k_dec_groups;
+                if (r >= d) break;
+                const float sn = lambda * s[u] + k[r] * ve;
+                S[r * d + e] = sn;
+                acc += q[r] * sn;
+            }
         }
-        p.o[h * d + e] = acc;
+    }
+    part[g * k_dec_cols + col] = acc;
+    __syncthreads();
+    if (g == 0 && e < d) {
+        float o = part[col];
+        for (int i = 1; i < k_dec_groups; ++i) o += part[i * k_dec_cols + col];
+        p.o[h * d + e] = o;
     }
 }
-
 
 // ---- fused prefill ----------------------------------------------------------------------------------------------
 // One CTA per (value slice, head) walks the call in steps of k_step tokens. Per step, with S the fp32 state slice
@@ -725,8 +751,9 @@ cudaError_t launch_lightning_prefill(const lightning_params& p, cudaStream_t s) 
 
 cudaError_t launch_lightning_decode(const lightning_params& p, cudaStream_t s) {
     if (p.n != 1 || p.d <= 0 || p.d > 1024) return cudaErrorInvalidValue;
-    const int threads = p.d >= 128 ? 128 : 32;
-    decode_kernel<<<unsigned(p.n_heads), threads, size_t(3 * p.d) * sizeof(float), s>>>(p);
+    const dim3 grid(unsigned(p.n_heads), unsigned((p.d + k_dec_cols - 1) / k_dec_cols));
+    const size_t smem = size_t(3 * p.d + k_dec_groups * k_dec_cols) * sizeof(float);
+    decode_kernel<<<grid, k_dec_cols * k_dec_groups, smem, s>>>(p);
     return cudaGetLastError();
 }
 

@@ -3,7 +3,7 @@
 //
 //   prefill, in blocks of m tokens starting where the call starts, local offsets i, j in [0, m):
 //                   o_j = Σ_{i<=j} λ^(j−i) (q_j·k_i) v_i + λ^(j+1) q_j S_prev,   S = λ^m S_prev + Σ_i λ^(m−1−i) k_iᵀ v_i
-//   decode (one token, grid heads): S = λ S + kᵀv, o = q S.
+//   decode (one token, grid heads × 64-column slices, key rows split over 8 thread groups): S = λ S + kᵀv, o = q S.
 //
 // Two prefill kernels:
 //   fused (d = 64 or 128, block >= 64; the one M1 uses): one CTA per head and half of the value columns walks the

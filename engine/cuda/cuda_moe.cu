@@ -11,18 +11,35 @@ namespace {
 
 constexpr int k_max_top = 16;
 
+constexpr int k_route_warps = 4;  // tokens per CTA
+
 // The CPU reference's order of operations: p = exp(l − max) in fp32, the sum in double, p *= fp32(1/sum); then the
 // k largest (a strict > scan picks the lowest index among equals, like a stable descending sort); weights p / Σ p
-// with the sum taken in fp32 in choice order.
+// with the sum taken in fp32 in choice order. One warp per token: the logits are staged in shared memory and the
+// probabilities computed by the warp's lanes (the same expressions), so the serial scans of lane 0 read shared
+// memory instead of waiting on a global load per expert.
 __global__ void route_kernel(route_params p) {
-    const int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
-    if (t >= p.n) return;
-    const float* l = p.logits + t * p.E;
-    float mx = -INFINITY;
-    for (int64_t e = 0; e < p.E; ++e) mx = fmaxf(mx, l[e]);
-    double sum = 0;
-    for (int64_t e = 0; e < p.E; ++e) sum += double(expf(l[e] - mx));
-    const float inv = float(1.0 / sum);
+    extern __shared__ float route_smem[];  // (k_route_warps, 2, E): logits, probabilities
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int64_t t = blockIdx.x * int64_t(k_route_warps) + warp;
+    if (t >= p.n) return;  // whole warps leave: no barrier below spans warps
+    float* l = route_smem + warp * 2 * p.E;
+    float* pr = l + p.E;
+    for (int64_t e = lane; e < p.E; e += 32) l[e] = p.logits[t * p.E + e];
+    __syncwarp();
+    __shared__ float inv_of[k_route_warps], max_of[k_route_warps];
+    if (lane == 0) {
+        float mx = -INFINITY;
+        for (int64_t e = 0; e < p.E; ++e) mx = fmaxf(mx, l[e]);
+        double sum = 0;
+        for (int64_t e = 0; e < p.E; ++e) sum += double(expf(l[e] - mx));
+        max_of[warp] = mx;
+        inv_of[warp] = float(1.0 / sum);
+    }
+    __syncwarp();
+    for (int64_t e = lane; e < p.E; e += 32) pr[e] = expf(l[e] - max_of[warp]) * inv_of[warp];
+    __syncwarp();
+    if (lane != 0) return;
     int32_t chosen[k_max_top];
     float prob[k_max_top];
     float total = 0;
@@ -33,7 +50,7 @@ __global__ void route_kernel(route_params p) {
             bool taken = false;
             for (int64_t c = 0; c < j; ++c) taken |= chosen[c] == e;
             if (taken) continue;
-            const float pe = expf(l[e] - mx) * inv;
+            const float pe = pr[e];
             if (best < 0 || pe > best_p) {
                 best = int32_t(e);
                 best_p = pe;
@@ -119,7 +136,9 @@ void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n,
 cudaError_t launch_route(const route_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
     if (p.k > k_max_top || p.k > p.E) return cudaErrorInvalidValue;
-    route_kernel<<<unsigned((p.n + 127) / 128), 128, 0, s>>>(p);
+    const size_t smem = size_t(k_route_warps) * 2 * size_t(p.E) * sizeof(float);
+    if (smem > 48 * 1024) return cudaErrorInvalidValue;  // 1536 experts at most
+    route_kernel<<<unsigned((p.n + k_route_warps - 1) / k_route_warps), 32 * k_route_warps, smem, s>>>(p);
     return cudaGetLastError();
 }
 

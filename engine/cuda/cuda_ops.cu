@@ -26,12 +26,46 @@ __device__ float block_sum(float v, float* scratch) {
     return total;
 }
 
+// Rows of up to k_norm_regs · blockDim.x elements (every M1 norm: 6144 or 8192 with 1024 threads) are read once into
+// registers, with all of a thread's loads (values and weights) issued before any is used: one round trip instead of
+// one per element, which is what a decode step's single row is bound by. Longer rows take the two-pass loop. Both
+// add each thread's squares in the same order, so the results are the same.
+constexpr int k_norm_regs = 8;
+
 __global__ void rmsnorm_kernel(rmsnorm_params p) {
     __shared__ float scratch[32];
     const int64_t r = blockIdx.x;
     const float* res = p.res + r * p.dim;
     const float* br = p.branch ? p.branch + r * p.dim : nullptr;
     float* sum_out = p.sum_out ? p.sum_out + r * p.dim : nullptr;
+    if (p.dim <= int64_t(k_norm_regs) * blockDim.x) {
+        float v[k_norm_regs], w[k_norm_regs];
+#pragma unroll
+        for (int j = 0; j < k_norm_regs; ++j) {
+            const int64_t i = threadIdx.x + int64_t(j) * blockDim.x;
+            v[j] = 0.0f;
+            w[j] = 0.0f;
+            if (i < p.dim) {
+                v[j] = br ? p.alpha * res[i] + p.beta * br[i] : res[i];
+                w[j] = p.w[i];
+            }
+        }
+        float ss = 0;
+#pragma unroll
+        for (int j = 0; j < k_norm_regs; ++j) ss += v[j] * v[j];
+        ss = block_sum(ss, scratch);  // its barriers also order every read above before the writes below
+        const float scale = rsqrtf(ss / float(p.dim) + p.eps);
+#pragma unroll
+        for (int j = 0; j < k_norm_regs; ++j) {
+            const int64_t i = threadIdx.x + int64_t(j) * blockDim.x;
+            if (i >= p.dim) break;
+            if (sum_out) sum_out[i] = v[j];
+            const float y = w[j] * (v[j] * scale);
+            if (p.y) p.y[r * p.dim + i] = y;
+            if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
+        }
+        return;
+    }
     float ss = 0;
     for (int64_t i = threadIdx.x; i < p.dim; i += blockDim.x) {
         const float v = br ? p.alpha * res[i] + p.beta * br[i] : res[i];
