@@ -407,12 +407,15 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             lp.o = ws.o.data();
             lp.ldo = D;
             lp.scratch = ws.scratch.data();
-            // Fast precision: q, k, v leave the projection in bf16 and the lightning kernel applies SiLU as it loads
-            // them (half the bytes each way, no SiLU pass). Reference precision (and shapes the fused kernel does
-            // not serve): fp32 projection, SiLU pass, fp32 inputs.
+            // Fast precision: q, k, v leave the projection in bf16, SiLU runs on them in place (rounded to bf16
+            // again), and the lightning kernel takes them as exact bf16 operands (one tensor-core product per pair,
+            // 2.4x faster than applying SiLU on load, which needs hi + lo parts). Reference precision (and shapes
+            // the fused kernel does not serve): fp32 projection, SiLU pass, fp32 inputs.
             if (!split && n > 1 && m_lightning_bf16 && lightning_fused_supported(lp)) {
                 check(launch_split_bf16(ws.h.data(), cvt, nullptr, n * H, s), "bf16 split kernel");
                 linear_bf16_out(blas, cvt, n, H, w.proj.data(), 3 * D, proj16);
+                check(launch_silu_bf16(proj16, n * 3 * D, s), "SiLU kernel (bf16)");
+                lp.silu = false;
             } else {
                 linear_act(blas, s, ws.h.data(), n, H, w.proj.data(), 3 * D, ws.proj.data(), cvt, split);
                 check(launch_silu(ws.proj.data(), n * 3 * D, s), "SiLU kernel");

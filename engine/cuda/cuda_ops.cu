@@ -97,6 +97,14 @@ __global__ void silu_kernel(float* x, int64_t count) {
         x[i] = x[i] * sigmoidf_(x[i]);
 }
 
+// bf16 in place, two at a time: x = bf16(SiLU(x)) computed in fp32.
+__global__ void silu_bf16_kernel(__nv_bfloat162* x, int64_t pairs) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < pairs; i += int64_t(gridDim.x) * blockDim.x) {
+        const float2 v = __bfloat1622float2(x[i]);
+        x[i] = __floats2bfloat162_rn(v.x * sigmoidf_(v.x), v.y * sigmoidf_(v.y));
+    }
+}
+
 __global__ void gate_kernel(const float* o, const float* gate, float* out, int64_t count) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x)
         out[i] = o[i] * sigmoidf_(gate[i]);
@@ -158,6 +166,14 @@ cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_
 cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s) {
     if (count == 0) return cudaSuccess;
     silu_kernel<<<grid_stride_blocks(count, k_threads), k_threads, 0, s>>>(x, count);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_silu_bf16(bf16* x, int64_t count, cudaStream_t s) {
+    if (count == 0) return cudaSuccess;
+    if (count % 2 || reinterpret_cast<uintptr_t>(x) % 4) return cudaErrorInvalidValue;
+    silu_bf16_kernel<<<grid_stride_blocks(count / 2, k_threads), k_threads, 0, s>>>(
+        reinterpret_cast<__nv_bfloat162*>(x), count / 2);
     return cudaGetLastError();
 }
 

@@ -45,6 +45,8 @@ cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_
 
 // x = silu(x) in place, count elements (lightning q, k, v).
 cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s);
+// x = bf16(silu(x)) in place for bf16 x (computed in fp32); count even, x 4-byte aligned.
+cudaError_t launch_silu_bf16(bf16* x, int64_t count, cudaStream_t s);
 
 // GEMM inputs: hi = bf16(x); when lo is not null also lo = bf16(x − hi), so that hi + lo carries ~16 significant
 // bits and W·hi + W·lo reproduces an fp32 input to ~1e-5 (the backend's reference precision).

@@ -93,6 +93,13 @@ void elementwise(gpu_test::suite& s, gpu_test::rng& r, int64_t rows, int64_t I) 
     check(launch_silu(d_g.data(), rows * I, nullptr), "silu");
     for (int64_t i = 0; i < rows * I; ++i) ref[size_t(i)] = cpu::silu(g[size_t(i)]);
     s.close(shape("SiLU", rows, I), rel_err(d_g.download(ref.size()), ref), k_tol_f32);
+    // SiLU of bf16 values in place (the fast prefill's lightning q, k, v): cpu::silu of the bf16 input, rounded to
+    // bf16 (an fp32 difference of an ulp can move a rounding by one bf16 step: the bf16 tolerance)
+    device_buffer<bf16> g16(g.size());
+    upload_bf16(g16, g.data(), g.size());
+    check(launch_silu_bf16(g16.data(), rows * I, nullptr), "silu bf16");
+    for (int64_t i = 0; i < rows * I; ++i) ref[size_t(i)] = round_to_bf16(cpu::silu(round_to_bf16(g[size_t(i)])));
+    s.close(shape("SiLU bf16", rows, I), rel_err(download_bf16(g16.data(), ref.size()), ref), k_tol_bf16);
 }
 
 // y = x Wᵀ: bf16 operands (fp32 accumulation) and the fp32 path (router, LM head), against cpu::linear.
@@ -113,6 +120,12 @@ void products(gpu_test::suite& s, gpu_test::rng& r, cublasHandle_t h, int64_t n,
         upload_bf16(dx, x.data(), x.size());
         upload_bf16(dw, w.data(), w.size());
         linear_bf16(h, dx.data(), n, in, dw.data(), out, y.data());
+        device_buffer<bf16> y16(ref.size());  // the same product with a bf16 result: one rounding of the fp32 sum
+        linear_bf16_out(h, dx.data(), n, in, dw.data(), out, y16.data());
+        check(cudaDeviceSynchronize(), "gemm");
+        s.close("bf16 linear, bf16 result n=" + std::to_string(n) + " " + std::to_string(in) + "->" +
+                    std::to_string(out),
+                rel_err(download_bf16(y16.data(), ref.size()), ref), k_tol_bf16);
     }
     check(cudaDeviceSynchronize(), "gemm");
     const std::string what = std::string(f32 ? "fp32 linear" : "bf16 linear") + " n=" + std::to_string(n) + " " +
