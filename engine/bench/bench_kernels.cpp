@@ -87,7 +87,8 @@ void attention_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
     p.scale = float(1 / std::sqrt(double(d)));
     p.o = o.data();
     kernel_result k;
-    k.name = std::string("attention prefill (") + (attention_tiled_supported(p) ? "tiled" : "simple") + ")";
+    k.name = std::string("attention prefill (") +
+             (attention_wgmma_supported(p) ? "wgmma" : attention_tiled_supported(p) ? "tiled" : "simple") + ")";
     k.shape = shape;
     k.tokens = n;
     k.flops = causal_attention_flops(n, 0, nh, d);

@@ -3,13 +3,14 @@
 // measured in the same run. tests/bench/compare.py times PyTorch's peers at the same shapes.
 //
 //   attention prefill   causal GQA softmax attention of n queries over n keys (a fresh prefill: pos0 = 0), nh
-//                       heads × d, g kv heads, through launch_attention (the backend's choice of kernel: the tiled
-//                       tensor-core kernel for bf16 caches); q fp32, KV cache bf16, o fp32 as the backend feeds it.
-//                       FLOPs 4·d·nh·n(n+1)/2; floor = FLOPs / GEMM ceiling.
+//                       heads × d, g kv heads, through launch_attention (the backend's choice of kernel: the Hopper
+//                       wgmma kernel for d = 128 on sm_90, else the tiled one); q fp32, KV cache bf16, o fp32 as the
+//                       backend feeds it; random data. FLOPs 4·d·nh·n(n+1)/2; floor = FLOPs / GEMM ceiling.
 //   lightning prefill   launch_lightning_prefill over n tokens, all nh heads of the fused qkv layout, block 256, the
-//                       decay table of layer 0; fp32 q/k/v/o as the backend feeds it. Floor = the bf16-I/O memory
-//                       floor (q, k, v read and o written once in bf16, the state read and written in fp32), the
-//                       floor the issue quotes; the fp32 I/O our backend uses today moves twice those bytes.
+//                       decay table of layer 0, three rows: bf16 q/k/v and o (what the fast backend feeds it, SiLU
+//                       already applied), bf16 with SiLU on load, and fp32 (reference precision). Floor = the bf16-I/O
+//                       memory floor (q, k, v read and o written once in bf16, the state read and written in fp32),
+//                       the floor the issue quotes.
 //   MoE block           moe_forward on `chunk` tokens (routing, grouping, per-expert GEMMs, SwiGLU, combine), fast
 //                       precision; FLOPs of the k experts per token; floor = FLOPs / GEMM ceiling.
 //   expert GEMM w13/w2  one expert's products at the rows an expert gets on average (chunk·k/E): linear_bf16
