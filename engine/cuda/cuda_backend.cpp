@@ -437,7 +437,8 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
                 tp_out_norm(w.out_norm.data(), n, D);
             else
                 check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
-            linear_act(blas, s, ws.h.data(), n, H, w.gate.data(), D, ws.gate.data(), cvt, split);
+            // h is still in cvt as bf16 (hi, then lo when split) from the q/k/v product: no second conversion
+            linear_converted(blas, cvt, split ? cvt + n * H : nullptr, n, H, w.gate.data(), D, ws.gate.data());
             check(launch_gate(ws.o.data(), ws.gate.data(), ws.o.data(), n * D, s), "output gate kernel");
         } else {
             linear_act(blas, s, ws.h.data(), n, H, w.proj.data(), D + 2 * KV, ws.proj.data(), cvt, split);

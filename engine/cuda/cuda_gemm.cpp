@@ -30,8 +30,13 @@ void linear_act(cublasHandle_t h, cudaStream_t s, const float* x, int64_t n, int
     bf16* hi = scratch;
     bf16* lo = split ? scratch + n * in : nullptr;
     check(launch_split_bf16(x, hi, lo, n * in, s), "bf16 split kernel");
+    linear_converted(h, hi, lo, n, in, w, out, y);
+}
+
+void linear_converted(cublasHandle_t h, const bf16* hi, const bf16* lo, int64_t n, int64_t in, const bf16* w,
+                      int64_t out, float* y) {
     linear_bf16(h, hi, n, in, w, out, y);
-    if (split) linear_bf16(h, lo, n, in, w, out, y, 0, 0, 1.0f);
+    if (lo) linear_bf16(h, lo, n, in, w, out, y, 0, 0, 1.0f);
 }
 
 void linear_f32(cublasHandle_t h, const float* x, int64_t n, int64_t in, const float* w, int64_t out, float* y,

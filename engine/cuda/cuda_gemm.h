@@ -24,6 +24,11 @@ void linear_bf16_out(cublasHandle_t h, const bf16* x, int64_t n, int64_t in, con
 void linear_act(cublasHandle_t h, cudaStream_t s, const float* x, int64_t n, int64_t in, const bf16* w, int64_t out,
                 float* y, bf16* scratch, bool split);
 
+// The second half of linear_act, for an x already converted by it (scratch = hi, then lo when split): a second
+// product of the same activations skips the conversion. lo null: the fast mode.
+void linear_converted(cublasHandle_t h, const bf16* hi, const bf16* lo, int64_t n, int64_t in, const bf16* w,
+                      int64_t out, float* y);
+
 // The same in fp32 (cublasSgemm, no TF32).
 void linear_f32(cublasHandle_t h, const float* x, int64_t n, int64_t in, const float* w, int64_t out, float* y,
                 int64_t ldx = 0, int64_t ldy = 0);
