@@ -150,11 +150,7 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
     ws.weight.reserve(size_t(rows));
     ws.index.reserve(size_t(2 * rows));
     ws.cweight.reserve(size_t(rows));
-    ws.xg.reserve(size_t(rows * H));
-    ws.y13.reserve(size_t(rows * 2 * I));
-    ws.act.reserve(size_t(rows * I));
     ws.y.reserve(size_t(rows * H));
-    ws.cvt.reserve(size_t((split ? 2 : 1) * rows * std::max(H, I)));
 
     linear_f32(blas, g, n, H, w.router, E, ws.logits.data());
     check(launch_route({ws.logits.data(), n, E, k, ws.expert.data(), ws.weight.data()}, s), "MoE routing kernel");
@@ -196,17 +192,40 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
           "grouping upload");
     check(cudaMemcpyAsync(ws.cweight.data(), ws.h_cweight.data(), size_t(rows) * 4, cudaMemcpyHostToDevice, s),
           "grouping upload");
-    check(launch_gather_rows(g, ws.index.data(), rows, H, ws.xg.data(), s), "MoE gather kernel");
-    // The conversion scratch is shared by the experts' products: they run in order on one stream.
-    for (int64_t e = 0; e < E; ++e)
-        if (count[size_t(e)] > 0)
-            linear_act(blas, s, ws.xg.data() + offset[size_t(e)] * H, count[size_t(e)], H, w.w13 + e * 2 * I * H, 2 * I,
-                       ws.y13.data() + offset[size_t(e)] * 2 * I, ws.cvt.data(), split);
-    check(launch_swiglu(ws.y13.data(), ws.act.data(), rows, I, s), "SwiGLU kernel");
-    for (int64_t e = 0; e < E; ++e)
-        if (count[size_t(e)] > 0)
-            linear_act(blas, s, ws.act.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
-                       ws.y.data() + offset[size_t(e)] * H, ws.cvt.data(), split);
+    if (!split) {
+        // Fast precision: the GEMM inputs are bf16 anyway, so the gathered rows, the w1/w3 results and the SwiGLU
+        // activations live in bf16 (a third of the bytes of fp32 results plus conversions; one more rounding, of
+        // w1·g and w3·g, than the fp32 path).
+        ws.xg16.reserve(size_t(rows * H));
+        ws.y13_16.reserve(size_t(rows * 2 * I));
+        ws.act16.reserve(size_t(rows * I));
+        check(launch_gather_rows_bf16(g, ws.index.data(), rows, H, ws.xg16.data(), s), "MoE gather kernel (bf16)");
+        for (int64_t e = 0; e < E; ++e)
+            if (count[size_t(e)] > 0)
+                linear_bf16_out(blas, ws.xg16.data() + offset[size_t(e)] * H, count[size_t(e)], H,
+                                w.w13 + e * 2 * I * H, 2 * I, ws.y13_16.data() + offset[size_t(e)] * 2 * I);
+        check(launch_swiglu_bf16(ws.y13_16.data(), ws.act16.data(), rows, I, s), "SwiGLU kernel (bf16)");
+        for (int64_t e = 0; e < E; ++e)
+            if (count[size_t(e)] > 0)
+                linear_bf16(blas, ws.act16.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
+                            ws.y.data() + offset[size_t(e)] * H);
+    } else {
+        ws.xg.reserve(size_t(rows * H));
+        ws.y13.reserve(size_t(rows * 2 * I));
+        ws.act.reserve(size_t(rows * I));
+        ws.cvt.reserve(size_t(2 * rows * std::max(H, I)));
+        check(launch_gather_rows(g, ws.index.data(), rows, H, ws.xg.data(), s), "MoE gather kernel");
+        // The conversion scratch is shared by the experts' products: they run in order on one stream.
+        for (int64_t e = 0; e < E; ++e)
+            if (count[size_t(e)] > 0)
+                linear_act(blas, s, ws.xg.data() + offset[size_t(e)] * H, count[size_t(e)], H, w.w13 + e * 2 * I * H,
+                           2 * I, ws.y13.data() + offset[size_t(e)] * 2 * I, ws.cvt.data(), split);
+        check(launch_swiglu(ws.y13.data(), ws.act.data(), rows, I, s), "SwiGLU kernel");
+        for (int64_t e = 0; e < E; ++e)
+            if (count[size_t(e)] > 0)
+                linear_act(blas, s, ws.act.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
+                           ws.y.data() + offset[size_t(e)] * H, ws.cvt.data(), split);
+    }
     check(launch_combine({ws.y.data(), ws.index.data() + rows, ws.cweight.data(), n, k, H, m}, s),
           "MoE combine kernel");
     // The host vectors above are read by the async uploads: wait before the next call may overwrite them.

@@ -45,6 +45,7 @@ struct moe_workspace {
     device_buffer<float> act;       // (n·k, I)
     device_buffer<float> y;         // (n·k, H)
     device_buffer<bf16> cvt;        // bf16 GEMM inputs (hi, lo) of one expert
+    device_buffer<bf16> xg16, y13_16, act16;  // fast prefill: the same three in bf16
     std::vector<int32_t> h_expert, h_index;
     std::vector<float> h_weight, h_cweight;
 };

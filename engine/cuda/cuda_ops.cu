@@ -133,6 +133,21 @@ __global__ void gather_rows_kernel(const float* x, const int32_t* index, int64_t
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) out[r * dim + i] = src[i];
 }
 
+__global__ void gather_rows_bf16_kernel(const float* x, const int32_t* index, int64_t dim, bf16* out) {
+    const int64_t r = blockIdx.x;
+    const float* src = x + int64_t(index[r]) * dim;
+    for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) out[r * dim + i] = __float2bfloat16(src[i]);
+}
+
+__global__ void swiglu_bf16_kernel(const bf16* in, bf16* out, int64_t rows, int64_t I) {
+    const int64_t count = rows * I;
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x) {
+        const int64_t r = i / I, c = i % I;
+        const float g = __bfloat162float(in[r * 2 * I + c]), u = __bfloat162float(in[r * 2 * I + I + c]);
+        out[i] = __float2bfloat16(g * sigmoidf_(g) * u);
+    }
+}
+
 __global__ void combine_kernel(combine_params p) {
     const int64_t t = blockIdx.x;
     for (int64_t i = threadIdx.x; i < p.H; i += blockDim.x) {
@@ -199,6 +214,19 @@ cudaError_t launch_gather_rows(const float* x, const int32_t* index, int64_t row
                                cudaStream_t s) {
     if (rows == 0) return cudaSuccess;
     gather_rows_kernel<<<unsigned(rows), k_threads, 0, s>>>(x, index, dim, out);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_gather_rows_bf16(const float* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
+                                    cudaStream_t s) {
+    if (rows == 0) return cudaSuccess;
+    gather_rows_bf16_kernel<<<unsigned(rows), k_threads, 0, s>>>(x, index, dim, out);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_swiglu_bf16(const bf16* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s) {
+    if (rows * I == 0) return cudaSuccess;
+    swiglu_bf16_kernel<<<grid_stride_blocks(rows * I, k_threads), k_threads, 0, s>>>(in, out, rows, I);
     return cudaGetLastError();
 }
 

@@ -63,6 +63,12 @@ cudaError_t launch_swiglu(const float* in, float* out, int64_t rows, int64_t I, 
 cudaError_t launch_gather_rows(const float* x, const int32_t* index, int64_t rows, int64_t dim, float* out,
                                cudaStream_t s);
 
+// The bf16 forms the fast MoE prefill uses: rows gathered and rounded to bf16 (the expert GEMMs' input), and
+// SwiGLU of bf16 [gate | up] rows computed in fp32 and rounded to bf16 (the w2 GEMM's input).
+cudaError_t launch_gather_rows_bf16(const float* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
+                                    cudaStream_t s);
+cudaError_t launch_swiglu_bf16(const bf16* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s);
+
 // MoE combine: out[t, :] = Σ_j weight[t, j] · y[row[t, j], :] for j < k, summed in the order j = 0..k−1 (the caller
 // sorts each token's entries by ascending expert, as the CPU reference adds them). out is overwritten.
 struct combine_params {

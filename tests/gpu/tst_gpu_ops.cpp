@@ -85,6 +85,33 @@ void elementwise(gpu_test::suite& s, gpu_test::rng& r, int64_t rows, int64_t I) 
         for (int64_t i = 0; i < I; ++i)
             ref[size_t(t * I + i)] = cpu::silu(x[size_t(t * 2 * I + i)]) * x[size_t(t * 2 * I + I + i)];
     s.close(shape("SwiGLU", rows, I), rel_err(out.download(ref.size()), ref), k_tol_f32);
+    // SwiGLU of bf16 rows into bf16 (the fast MoE prefill): cpu::silu(gate) · up of the bf16 inputs, rounded
+    {
+        device_buffer<bf16> x16(x.size()), a16(size_t(rows * I));
+        upload_bf16(x16, x.data(), x.size());
+        check(launch_swiglu_bf16(x16.data(), a16.data(), rows, I, nullptr), "swiglu bf16");
+        std::vector<float> ref16(size_t(rows * I));
+        for (int64_t t = 0; t < rows; ++t)
+            for (int64_t i = 0; i < I; ++i)
+                ref16[size_t(t * I + i)] = round_to_bf16(cpu::silu(round_to_bf16(x[size_t(t * 2 * I + i)])) *
+                                                         round_to_bf16(x[size_t(t * 2 * I + I + i)]));
+        s.close(shape("SwiGLU bf16", rows, I), rel_err(download_bf16(a16.data(), ref16.size()), ref16), k_tol_bf16);
+    }
+    // rows gathered by index and rounded to bf16 (the fast MoE prefill's expert inputs): exact
+    {
+        std::vector<int32_t> index(size_t(2 * rows));
+        for (size_t i = 0; i < index.size(); ++i) index[i] = int32_t((i * 7 + 3) % size_t(rows));
+        device_buffer<int32_t> d_index;
+        d_index.upload(index);
+        device_buffer<bf16> xg(size_t(2 * rows * 2 * I));
+        check(launch_gather_rows_bf16(d_x.data(), d_index.data(), 2 * rows, 2 * I, xg.data(), nullptr), "gather");
+        std::vector<float> refg(size_t(2 * rows * 2 * I));
+        for (int64_t r = 0; r < 2 * rows; ++r)
+            for (int64_t i = 0; i < 2 * I; ++i)
+                refg[size_t(r * 2 * I + i)] = round_to_bf16(x[size_t(index[size_t(r)] * 2 * I + i)]);
+        s.close(shape("row gather into bf16", 2 * rows, 2 * I), rel_err(download_bf16(xg.data(), refg.size()), refg),
+                0.0);
+    }
     // sigmoid gate
     check(launch_gate(d_x.data(), d_g.data(), out.data(), rows * I, nullptr), "gate");
     for (int64_t i = 0; i < rows * I; ++i) ref[size_t(i)] = x[size_t(i)] * cpu::sigmoid(g[size_t(i)]);
