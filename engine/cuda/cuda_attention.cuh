@@ -60,8 +60,10 @@ cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s);
 // sm_90a: bf16 cache, d = 128, compute capability 9.0, 16-byte aligned q and caches. variant picks one of the
 // compiled pipelines for tests and benchmarks: 0 (the default, the fastest) a 3-stage K/V ring, 1 a 2-stage one,
 // 2 the 3-stage ring with each warpgroup's softmax overlapping its own P·V (FlashAttention-3's intra-warpgroup
-// pipelining). Stateless; encodes two TMA descriptors on the host per call.
-constexpr int k_attention_wgmma_variants = 3;
+// pipelining), 3 the default's pipeline with the two consumer warpgroups taking turns at the tensor cores through
+// named barriers, one's softmax under the other's products (FlashAttention-3's ping-pong schedule). Stateless;
+// encodes two TMA descriptors on the host per call.
+constexpr int k_attention_wgmma_variants = 4;
 bool attention_wgmma_supported(const attention_params& p);
 cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, int variant = 0);
 

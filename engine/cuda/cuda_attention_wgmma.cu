@@ -10,11 +10,14 @@
 //              in fp32 with exp2 on the accumulator registers; O (64 × 128) += P·V with P from registers (the wgmma
 //              accumulator layout is, warp by warp, mma.sync's: the tiled kernel's re-packing) and V from shared
 //              memory read N-major (V rows are keys; the instruction's transpose bit, legal for bf16).
-// The two warpgroups are not synchronised with each other, so one's softmax overlaps the other's products. The
-// Overlap variant also overlaps each warpgroup with itself (FlashAttention-3's intra-warpgroup pipelining: Q·Kᵀ of
-// tile t is issued before P·V of tile t − 1, and the softmax of tile t runs while that P·V is in flight); on the
-// H200 it measured 4-8% slower than the plain order (tests/bench/RESULTS.md, "Hopper attention (session 3)"), so
-// the default is the plain order with a 3-stage ring; the others stay callable for tests and benchmarks.
+// In the plain pipeline the two warpgroups are not synchronised with each other, so one's softmax overlaps the
+// other's products only when they happen to drift apart. The overlap pipeline also overlaps each warpgroup with
+// itself (FlashAttention-3's intra-warpgroup pipelining: Q·Kᵀ of tile t is issued before P·V of tile t − 1, and the
+// softmax of tile t runs while that P·V is in flight); on the H200 it measured 4-8% slower than the plain order
+// (tests/bench/RESULTS.md, "Hopper attention (session 3)"), so the default is the plain order with a 3-stage ring;
+// the others stay callable for tests and benchmarks. The ping-pong pipeline is the plain one with FlashAttention-3's
+// inter-warpgroup schedule (paper §3.1): two named barriers hand the tensor cores from one warpgroup to the other,
+// so that each issues its products (P·V of tile t − 1, then Q·Kᵀ of tile t) while the other runs its softmax.
 //
 // Shared memory (1024-byte aligned, every region a whole number of 1024-byte swizzle atoms):
 //   Q                [2 halves of d][128 rows][64] bf16   32 KiB, written by the consumers (fp32 → scaled bf16)
@@ -57,6 +60,18 @@ constexpr size_t smem_bytes(int stages) {
     return bar_offset(stages) + 3 * stages * 8 + 1024;  // + mbarriers + alignment slack
 }
 constexpr float k_log2e = 1.4426950408889634f;
+// Named barriers: 0 is __syncthreads, 1 + wg each warpgroup's own (Q written); the ping-pong pipeline's turn
+// barriers are k_bar_turn + wg ("warpgroup wg may issue its products"), 256 threads: the 128 of the warpgroup whose
+// turn it is (bar.sync) and the 128 of the other one (bar.arrive).
+constexpr int k_bar_turn = 3;
+constexpr int k_turn_threads = 256;
+
+// Consumer pipelines (the kernel's first template argument).
+enum pipeline : int {
+    k_pipe_plain = 0,     // per warpgroup: Q·Kᵀ(t), softmax(t), P·V(t)
+    k_pipe_overlap = 1,   // per warpgroup: Q·Kᵀ(t) and P·V(t − 1) in flight while softmax(t) runs
+    k_pipe_pingpong = 2,  // plain, with the two warpgroups taking turns at the tensor cores
+};
 
 // ---- PTX wrappers (sm_90a) ----
 
@@ -91,6 +106,13 @@ __device__ __forceinline__ void tma_load_2d(uint32_t dst, const CUtensorMap* map
 __device__ __forceinline__ void st_shared_v4(uint32_t addr, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
     asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};\n" ::"r"(addr), "r"(a), "r"(b), "r"(c), "r"(d)
                  : "memory");
+}
+// Named barrier `id` counting `threads` (a multiple of 32) arrivals: sync waits for them, arrive only adds its warp's.
+__device__ __forceinline__ void named_sync(int id, int threads) {
+    asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+__device__ __forceinline__ void named_arrive(int id, int threads) {
+    asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
 }
 __device__ __forceinline__ float fast_exp2(float x) {  // ex2.approx: 2 ulp, exp2(-inf) = +0
     float y;
@@ -147,7 +169,7 @@ __device__ __forceinline__ void wgmma_rs_n128(float* d, const uint32_t* a, uint6
 // Register layout of a warpgroup's 64 × N fp32 accumulator: warp w of the group owns rows 16w..16w+15; lane l holds,
 // for each 8-column block j, d[4j], d[4j+1] at row l/4, columns 8j + 2(l%4) + {0,1}, and d[4j+2], d[4j+3] at row
 // l/4 + 8: mma.sync's C fragment repeated N/8 times.
-template <bool Overlap, int k_stages>  // k_stages: the K/V ring depth
+template <int Pipe, int k_stages>  // Pipe: a pipeline; k_stages: the K/V ring depth
 __global__ void __launch_bounds__(k_threads, 1)
     attention_wgmma_kernel(const __grid_constant__ CUtensorMap k_map, const __grid_constant__ CUtensorMap v_map,
                            attention_params p) {
@@ -228,8 +250,12 @@ __global__ void __launch_bounds__(k_threads, 1)
     const int64_t row0 = q0 + wg * 64 + wl * 16 + lane / 4;
     const int64_t qpos[2] = {p.pos0 + row0, p.pos0 + row0 + 8};
     const int64_t wg_first = p.pos0 + q0 + wg * 64;
-    const int64_t wg_last = p.pos0 + min(q0 + wg * 64 + 63, p.n - 1);
-    const int wg_tiles = min(n_tiles, int(wg_last / k_bk) + 1);  // later tiles are wholly in this group's future
+    // Key tiles warpgroup g reads: later ones are wholly in its rows' future (rows past n count as the last row).
+    const auto tiles_of = [&](int g) {
+        const int64_t last = p.pos0 + min(q0 + g * 64 + 63, p.n - 1);
+        return min(n_tiles, int(last / k_bk) + 1);
+    };
+    const int wg_tiles = tiles_of(wg);
 
     float o[64], sacc[64];
 #pragma unroll
@@ -290,9 +316,11 @@ __global__ void __launch_bounds__(k_threads, 1)
             l_run[r] = l_run[r] * alpha[r] + sum;  // this lane's share; the quad's shares are added at the end
         }
     };
-    const auto rescale_and_pack = [&](const float (&alpha)[2]) {
+    const auto rescale_and_pack = [&](const float (&alpha)[2], bool rescale = true) {
+        if (rescale) {
 #pragma unroll
-        for (int i = 0; i < 64; ++i) o[i] *= alpha[(i / 2) % 2];
+            for (int i = 0; i < 64; ++i) o[i] *= alpha[(i / 2) % 2];
+        }
         // Two adjacent 8-key accumulator blocks form the A fragment of one 16-key step.
 #pragma unroll
         for (int j = 0; j < 8; ++j) {
@@ -306,7 +334,7 @@ __global__ void __launch_bounds__(k_threads, 1)
         if (lane == 0) mbar_arrive(empty(s));
     };
 
-    if constexpr (Overlap) {
+    if constexpr (Pipe == k_pipe_overlap) {
         // Tile 0, then for t ≥ 1: issue Q·Kᵀ(t), issue P·V(t − 1), wait for the first, softmax(t) while the second
         // runs, wait for it, rescale O and re-pack P.
         float alpha[2];
@@ -336,7 +364,7 @@ __global__ void __launch_bounds__(k_threads, 1)
         wgmma_wait<0>();
         fence_regs<64>(o);
         release(sl);
-    } else {
+    } else if constexpr (Pipe == k_pipe_plain) {
         for (int t = 0; t < wg_tiles; ++t) {
             const int s = t % k_stages;
             const uint32_t ph = (t / k_stages) & 1;
@@ -353,14 +381,62 @@ __global__ void __launch_bounds__(k_threads, 1)
             fence_regs<64>(o);
             release(s);
         }
+    } else {
+        // The plain order regrouped into "GEMM blocks": block b issues P·V(b − 1) (b ≥ 1) then Q·Kᵀ(b) (b < tiles),
+        // waits for both, releases stage b − 1 and runs softmax(b); blocks 0 .. wg_tiles. The math is the plain
+        // pipeline's, instruction for instruction. A warpgroup issues a block only in its turn: warpgroup 0 waits on
+        // barrier k_bar_turn (its turn), issues, and arrives on k_bar_turn + 1 (warpgroup 1's turn); warpgroup 1 the
+        // mirror. So the tensor cores run
+        //   WG0 block 0 | WG1 block 0 | WG0 block 1 | WG1 block 1 | ...
+        // and each warpgroup's softmax runs under the other's products. Deadlock freedom:
+        //   - both run the same number of turns, n_blocks (the larger block count; the group with fewer real blocks,
+        //     warpgroup 0 when its rows end a tile earlier, takes empty turns at the end), so every sync of one group
+        //     has its arrive from the other: warpgroup 0's turn barrier gets warpgroup 1's opening arrive plus one
+        //     after each of its turns but the last; warpgroup 1's one after each of warpgroup 0's turns. No arrive is
+        //     left pending when the CTA exits.
+        //   - a group waits for its K/V tiles before it waits for its turn, so it never holds a turn while it needs
+        //     the other to free a stage. Tile b (needed from block b on) needs both groups' release of tile
+        //     b − k_stages, which each does right after its block b − k_stages + 1 <= b − 1: warpgroup 1 reaches that
+        //     block on warpgroup 0's arrive of the same block, warpgroup 0 on warpgroup 1's arrive of block b − 2.
+        //   - empty turns are interleaved with the releases of the tiles past the group's rows (below), in block order.
+        float alpha[2];
+        const int n_blocks = max(tiles_of(0), tiles_of(1)) + 1;
+        const int my_turn = k_bar_turn + wg, their_turn = k_bar_turn + 1 - wg;
+        if (wg == 1) named_arrive(k_bar_turn, k_turn_threads);  // warpgroup 0 takes the first turn
+        for (int b = 0; b <= wg_tiles; ++b) {
+            const int s = b % k_stages, sp = (b + k_stages - 1) % k_stages;
+            if (b < wg_tiles) mbar_wait(full_k(s), (b / k_stages) & 1);
+            if (b > 0) mbar_wait(full_v(sp), ((b - 1) / k_stages) & 1);
+            named_sync(my_turn, k_turn_threads);
+            if (b > 0) issue_pv(sp);
+            if (b < wg_tiles) issue_qk(s);
+            if (wg == 0 || b < n_blocks - 1) named_arrive(their_turn, k_turn_threads);
+            wgmma_wait<0>();
+            fence_regs<64>(o);
+            fence_regs<64>(sacc);
+            if (b > 0) release(sp);
+            if (b == wg_tiles) break;
+            softmax(b, alpha);
+            // O's rescale is a multiply by exactly 1 when no row of the warp raised its maximum: skip it then (the
+            // result is the same bits). Rows belong to warps, so one warp's vote decides for its 64 registers.
+            rescale_and_pack(alpha, !__all_sync(0xffffffffu, alpha[0] == 1.0f && alpha[1] == 1.0f));
+        }
     }
-    // Tiles past this group's last query: the producer still needs them released (the other group uses them).
+    // Tiles past this group's last query: the producer still needs them released (the other group uses them). In
+    // the ping-pong pipeline, block t + 1's turn (an empty one) follows tile t's release, while turns remain.
     for (int t = wg_tiles; t < n_tiles; ++t) {
         const int s = t % k_stages;
         const uint32_t ph = (t / k_stages) & 1;
         mbar_wait(full_k(s), ph);
         mbar_wait(full_v(s), ph);
         release(s);
+        if constexpr (Pipe == k_pipe_pingpong) {
+            const int n_blocks = max(tiles_of(0), tiles_of(1)) + 1;
+            if (t + 1 < n_blocks) {
+                named_sync(k_bar_turn + wg, k_turn_threads);
+                if (wg == 0 || t + 1 < n_blocks - 1) named_arrive(k_bar_turn + 1 - wg, k_turn_threads);
+            }
+        }
     }
 
 #pragma unroll
@@ -415,10 +491,10 @@ bool encode_cache_map(CUtensorMap& map, const void* cache, int64_t rows, int64_t
                   CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
-template <bool Overlap, int Stages>
+template <int Pipe, int Stages>
 cudaError_t launch_variant(const attention_params& p, const CUtensorMap& k_map, const CUtensorMap& v_map,
                            cudaStream_t s) {
-    const auto kernel = attention_wgmma_kernel<Overlap, Stages>;
+    const auto kernel = attention_wgmma_kernel<Pipe, Stages>;
     const size_t bytes = smem_bytes(Stages);
     if (cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes));
         e != cudaSuccess)
@@ -455,11 +531,13 @@ cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, in
         return cudaErrorInvalidValue;
     switch (variant) {
     case 0:
-        return launch_variant<false, 3>(p, k_map, v_map, s);
+        return launch_variant<k_pipe_plain, 3>(p, k_map, v_map, s);
     case 1:
-        return launch_variant<false, 2>(p, k_map, v_map, s);
+        return launch_variant<k_pipe_plain, 2>(p, k_map, v_map, s);
+    case 2:
+        return launch_variant<k_pipe_overlap, 3>(p, k_map, v_map, s);
     default:
-        return launch_variant<true, 3>(p, k_map, v_map, s);
+        return launch_variant<k_pipe_pingpong, 3>(p, k_map, v_map, s);
     }
 }
 

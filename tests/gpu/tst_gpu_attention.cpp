@@ -243,8 +243,8 @@ void run_wgmma_case(gpu_test::suite& s, gpu_test::rng& r, const wgmma_case& c) {
     const std::string shape = std::string(c.name) + " (n " + std::to_string(c.n) + ", pos0 " +
                               std::to_string(c.pos0) + ", " + std::to_string(c.nh) + " heads, kv " +
                               std::to_string(c.g) + ")";
-    static const char* const names[k_attention_wgmma_variants] = {"3 stages", "2 stages",
-                                                                  "3 stages, softmax overlapping P.V"};
+    static const char* const names[k_attention_wgmma_variants] = {
+        "3 stages", "2 stages", "3 stages, softmax overlapping P.V", "3 stages, ping-pong warpgroups"};
     for (int variant = 0; variant < k_attention_wgmma_variants; ++variant) {
         check(cudaMemset(o.data(), 0xff, o.bytes()), "poison");
         check(launch_attention_wgmma(ap, nullptr, variant), "wgmma attention");
@@ -301,5 +301,9 @@ int main() {
         run_wgmma_case(s, r, {"pos0 off the tile", 4, 1, 130, 4999});
         run_wgmma_case(s, r, {"peakier softmax", 8, 2, 600, 200, 4});
         run_wgmma_case(s, r, {"long cache", 2, 1, 48, 65573});
+        // pos0 % 128 in [1, 64]: the second warpgroup of every block reads one key tile more than the first, which
+        // then takes an empty ping-pong turn; and a lone block of 16 queries whose keys straddle a tile boundary
+        run_wgmma_case(s, r, {"second warpgroup a tile longer", 4, 1, 1000, 40});
+        run_wgmma_case(s, r, {"one short block across a tile boundary", 2, 1, 16, 120});
     });
 }

@@ -8,14 +8,21 @@
 //   lightning (cuda_lightning.cu, block 256, M1's layer-0 slopes), one call of n tokens from a zero state, n = 8K,
 //     32K, 128K, 256K: time against the memory floors of bf16 I/O (q, k, v read, o written: 8·D bytes a token, the
 //     floor issue 9 quotes) and of the fp32 I/O our kernel actually does (16·D bytes a token), at 4.3 TB/s.
-// Values are constant byte patterns: the kernels have no data-dependent branches, so their time does not depend on
-// them. Times are CUDA events around the launch, median of 3 after a warm-up.
-// Usage: bench_attention [max_queries] [kernels]   (defaults 131072 and tiled,wgmma,lightning)
-//   kernels: a comma list of tiled, wgmma (launch_attention_wgmma's default variant), wgmma1, wgmma2 (its other
-//   variants), lightning. The wgmma ones are left out on GPUs other than compute capability 9.0.
+// Softmax inputs are random by default: q, K and V uniform in ±1.7 (cuda_random.cuh, the ranges of `m1 bench
+// --kernels`), or a constant byte pattern (0x3c). The kernels have no data-dependent branches, yet constant data
+// ran the wgmma kernel ~30% faster on the H200 (654 against 498 TFLOP/s at 128K; plausibly power and clocks, not
+// measured: tests/bench/RESULTS.md, "Third day"), so figures for issue 9 come from random data; `both` prints the
+// two, constant first. Lightning's inputs stay constant (its time is the memory floor's). Times are CUDA events
+// around the launch, median of 3 after a warm-up.
+// Usage: bench_attention [max_queries] [kernels] [data]   (defaults 131072, tiled,wgmma,lightning and random)
+//   kernels: a comma list of tiled, wgmma (launch_attention_wgmma's default variant), wgmma1, wgmma2, wgmma3 (its
+//   other variants: 2-stage ring, softmax overlapping its own P·V, ping-pong warpgroups), lightning. The wgmma ones
+//   are left out on GPUs other than compute capability 9.0.
+//   data: random, const or both.
 #include "engine/bench/bench_timer.h"
 #include "engine/cuda/cuda_attention.cuh"
 #include "engine/cuda/cuda_lightning.cuh"
+#include "engine/cuda/cuda_random.cuh"
 #include "engine/model/forward.h"
 
 #include <algorithm>
@@ -35,26 +42,61 @@ double time_ms(Launch launch) {
     return 1e3 * m1::bench::event_median_s([&] { check(launch(), "kernel"); }, 1, 3);
 }
 
+// count values uniform in ±1.7 from random stream `stream`, as fp32 or bf16.
+void fill_random(float* out, int64_t count, uint64_t stream) {
+    random_params p;
+    p.stream = stream;
+    p.half_width = 1.7;
+    p.count = count;
+    p.round_bf16 = false;
+    p.out32 = out;
+    check(launch_random(p, nullptr), "random fill");
+}
+void fill_random(bf16* out, int64_t count, uint64_t stream) {
+    random_params p;
+    p.stream = stream;
+    p.half_width = 1.7;
+    p.count = count;
+    p.out16 = out;
+    check(launch_random(p, nullptr), "random fill");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    const int64_t max_n = argc > 1 ? std::atoll(argv[1]) : 131072;
+    const std::string kernels = "," + std::string(argc > 2 ? argv[2] : "tiled,wgmma,lightning") + ",";
+    const std::string data = argc > 3 ? argv[3] : "random";
+    if (max_n <= 0 || (data != "random" && data != "const" && data != "both")) {
+        std::fprintf(stderr, "usage: bench_attention [max_queries > 0] [kernels] [random|const|both]\n");
+        return 2;
+    }
     int count = 0;
     if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
         std::fprintf(stderr, "bench_attention: no CUDA device\n");
         return 77;
     }
-    const int64_t max_n = argc > 1 ? std::atoll(argv[1]) : 131072;
-    const std::string kernels = "," + std::string(argc > 2 ? argv[2] : "tiled,wgmma,lightning") + ",";
     const auto wanted = [&](const std::string& k) { return kernels.find("," + k + ",") != std::string::npos; };
     const int64_t nh = 64, g = 8, d = 128, D = nh * d, KV = g * d, ld = D + 2 * KV;
     const int64_t chunk = 65536, total = 1048576;
     const int64_t q_rows = std::max(max_n, chunk), cache_rows = std::max(max_n, total);
     device_buffer<float> q(size_t(q_rows * ld)), o(size_t(q_rows * D));
     device_buffer<bf16> k(size_t(cache_rows * KV)), v(size_t(cache_rows * KV));
-    check(cudaMemset(q.data(), 0x3c, q.bytes()), "fill");
-    check(cudaMemset(k.data(), 0x3c, k.bytes()), "fill");
-    check(cudaMemset(v.data(), 0x3c, v.bytes()), "fill");
-    std::printf("| pattern | queries | pos0 | kernel | ms | TFLOP/s |\n|---|---|---|---|---|---|\n");
+    const char* filled = "";
+    const auto fill = [&](bool random) {
+        if (random) {
+            fill_random(q.data(), int64_t(q.size()), 21);
+            fill_random(k.data(), int64_t(k.size()), 22);
+            fill_random(v.data(), int64_t(v.size()), 23);
+        } else {
+            check(cudaMemset(q.data(), 0x3c, q.bytes()), "fill");
+            check(cudaMemset(k.data(), 0x3c, k.bytes()), "fill");
+            check(cudaMemset(v.data(), 0x3c, v.bytes()), "fill");
+        }
+        check(cudaDeviceSynchronize(), "fill");
+        filled = random ? "random" : "const";
+    };
+    std::printf("| pattern | queries | pos0 | data | kernel | ms | TFLOP/s |\n|---|---|---|---|---|---|---|\n");
     const auto run = [&](const char* name, int64_t n, int64_t pos0) {
         attention_params p{};
         p.q = q.data();
@@ -71,18 +113,22 @@ int main(int argc, char** argv) {
         const double keys = double(n) * double(pos0) + double(n) * double(n + 1) / 2;
         const double flops = 4.0 * double(d) * double(nh) * keys;
         const auto report = [&](const char* kernel, double ms) {
-            std::printf("| %s | %lld | %lld | %s | %.2f | %.1f |\n", name, (long long)n, (long long)pos0, kernel, ms,
-                        flops / (ms * 1e-3) / 1e12);
+            std::printf("| %s | %lld | %lld | %s | %s | %.2f | %.1f |\n", name, (long long)n, (long long)pos0, filled,
+                        kernel, ms, flops / (ms * 1e-3) / 1e12);
             std::fflush(stdout);
         };
         if (wanted("tiled")) report("tiled", time_ms([&] { return launch_attention_tiled(p, nullptr); }));
-        static const char* const variants[k_attention_wgmma_variants] = {"wgmma", "wgmma1", "wgmma2"};
+        static const char* const variants[k_attention_wgmma_variants] = {"wgmma", "wgmma1", "wgmma2", "wgmma3"};
         for (int v = 0; v < k_attention_wgmma_variants; ++v)
             if (wanted(variants[v]) && attention_wgmma_supported(p))
                 report(variants[v], time_ms([&] { return launch_attention_wgmma(p, nullptr, v); }));
     };
-    for (int64_t n = 8192; n <= max_n; n *= 4) run("whole", n, 0);
-    if (max_n >= chunk) run("chunk", chunk, total - chunk);
+    for (const bool random : {false, true}) {
+        if (data != "both" && random != (data == "random")) continue;
+        fill(random);
+        for (int64_t n = 8192; n <= max_n; n *= 4) run("whole", n, 0);
+        if (max_n >= chunk) run("chunk", chunk, total - chunk);
+    }
     if (!wanted("lightning")) return 0;
     q = {};
     o = {};
