@@ -1,6 +1,7 @@
 #include "engine/cuda/cuda_attention.cuh"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace m1::cuda {
 
@@ -314,7 +315,15 @@ cudaError_t launch_rope_cache(const rope_cache_params& p, cudaStream_t s) {
 }
 
 cudaError_t launch_attention(const attention_params& p, cudaStream_t s) {
-    if (p.n >= 16 && attention_wgmma_supported(p)) return launch_attention_wgmma(p, s);
+    if (p.n >= 16 && attention_wgmma_supported(p)) {
+        // M1_ATTENTION_VARIANT=N picks another variant of the Hopper kernel (comparisons on the GPU machine).
+        static const int variant = [] {
+            const char* v = std::getenv("M1_ATTENTION_VARIANT");
+            const int x = v ? std::atoi(v) : 0;
+            return x >= 0 && x < k_attention_wgmma_variants ? x : 0;
+        }();
+        return launch_attention_wgmma(p, s, variant);
+    }
     if (p.n >= 16 && attention_tiled_supported(p)) return launch_attention_tiled(p, s);
     return launch_attention_simple(p, s);
 }
