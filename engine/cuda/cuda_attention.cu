@@ -319,8 +319,8 @@ cudaError_t launch_attention(const attention_params& p, cudaStream_t s) {
         // M1_ATTENTION_VARIANT=N picks another variant of the Hopper kernel (comparisons on the GPU machine).
         static const int variant = [] {
             const char* v = std::getenv("M1_ATTENTION_VARIANT");
-            const int x = v ? std::atoi(v) : 0;
-            return x >= 0 && x < k_attention_wgmma_variants ? x : 0;
+            const int x = v ? std::atoi(v) : k_attention_wgmma_default;
+            return x >= 0 && x < k_attention_wgmma_variants ? x : k_attention_wgmma_default;
         }();
         return launch_attention_wgmma(p, s, variant);
     }

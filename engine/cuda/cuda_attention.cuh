@@ -58,14 +58,16 @@ bool attention_tiled_supported(const attention_params& p);
 cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s);
 // The Hopper kernel (cuda_attention_wgmma.cu: wgmma, TMA, warp-specialised, FlashAttention-3 style), built for
 // sm_90a: bf16 cache, d = 128, compute capability 9.0, 16-byte aligned q and caches. variant picks one of the
-// compiled pipelines for tests and benchmarks: 0 (the default, the fastest) a 3-stage K/V ring, 1 a 2-stage one,
-// 2 the 3-stage ring with each warpgroup's softmax overlapping its own P·V (FlashAttention-3's intra-warpgroup
-// pipelining), 3 the default's pipeline with the two consumer warpgroups taking turns at the tensor cores through
-// named barriers, one's softmax under the other's products (FlashAttention-3's ping-pong schedule). Stateless;
-// encodes two TMA descriptors on the host per call.
+// compiled pipelines: 0 a 3-stage K/V ring, 1 a 2-stage one, 2 the 3-stage ring with each warpgroup's softmax
+// overlapping its own P·V (FlashAttention-3's intra-warpgroup pipelining), 3 (the default) variant 0's pipeline with
+// the two consumer warpgroups taking turns at the tensor cores through named barriers, one's softmax under the
+// other's products (FlashAttention-3's ping-pong schedule). On an H200 with random data variant 3 runs 554 TFLOP/s
+// at 128K against variant 0's 515 (tests/bench/RESULTS.md; on constant bytes both ~660). Stateless; encodes two TMA
+// descriptors on the host per call.
 constexpr int k_attention_wgmma_variants = 4;
+constexpr int k_attention_wgmma_default = 3;
 bool attention_wgmma_supported(const attention_params& p);
-cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, int variant = 0);
+cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, int variant = k_attention_wgmma_default);
 
 // Flash-decoding for few queries (n <= 8) over a long cache: the keys are split into chunks of
 // k_decode_split_keys, one CTA per (chunk, head, query) computes the chunk's (max, sum, unnormalised output), and a
