@@ -387,7 +387,17 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         in.dim = H;
         in.eps = float(c.rms_norm_eps);
         in.y = ws.h.data();
+        if (!split) in.y_bf16 = cvt;  // fast precision: the projections' bf16 input, written by the norm itself
         check(launch_rmsnorm(in, s), "input RMSNorm kernel");
+        // x · Wᵀ of h: fast precision takes the bf16 h the norm wrote, reference precision splits h into hi + lo
+        // (which leaves them in cvt for a second product of h)
+        const auto product_h = [&](const bf16* wt, int64_t out, float* y) {
+            if (split)
+                linear_act(blas, s, ws.h.data(), n, H, wt, out, y, cvt, true);
+            else
+                linear_converted(blas, cvt, nullptr, n, H, wt, out, y);
+        };
+        bool o_in_cvt = false;  // the lightning output, gated, already in cvt as bf16 (fast precision)
 
         if (w.kind == layer_kind::lightning) {
             lightning_params lp{};
@@ -412,12 +422,11 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             // 2.4x faster than applying SiLU on load, which needs hi + lo parts). Reference precision (and shapes
             // the fused kernel does not serve): fp32 projection, SiLU pass, fp32 inputs.
             if (!split && n > 1 && m_lightning_bf16 && lightning_fused_supported(lp)) {
-                check(launch_split_bf16(ws.h.data(), cvt, nullptr, n * H, s), "bf16 split kernel");
                 linear_bf16_out(blas, cvt, n, H, w.proj.data(), 3 * D, proj16);
                 check(launch_silu_bf16(proj16, n * 3 * D, s), "SiLU kernel (bf16)");
                 lp.silu = false;
             } else {
-                linear_act(blas, s, ws.h.data(), n, H, w.proj.data(), 3 * D, ws.proj.data(), cvt, split);
+                product_h(w.proj.data(), 3 * D, ws.proj.data());
                 check(launch_silu(ws.proj.data(), n * 3 * D, s), "SiLU kernel");
                 lp.q16 = lp.k16 = lp.v16 = nullptr;
                 lp.silu = false;
@@ -439,9 +448,14 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
                 check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
             // h is still in cvt as bf16 (hi, then lo when split) from the q/k/v product: no second conversion
             linear_converted(blas, cvt, split ? cvt + n * H : nullptr, n, H, w.gate.data(), D, ws.gate.data());
-            check(launch_gate(ws.o.data(), ws.gate.data(), ws.o.data(), n * D, s), "output gate kernel");
+            if (split) {
+                check(launch_gate(ws.o.data(), ws.gate.data(), ws.o.data(), n * D, s), "output gate kernel");
+            } else {  // the gated output goes straight to bf16, the out_proj input (h in cvt is used up)
+                check(launch_gate_bf16(ws.o.data(), ws.gate.data(), cvt, n * D, s), "output gate kernel (bf16)");
+                o_in_cvt = true;
+            }
         } else {
-            linear_act(blas, s, ws.h.data(), n, H, w.proj.data(), D + 2 * KV, ws.proj.data(), cvt, split);
+            product_h(w.proj.data(), D + 2 * KV, ws.proj.data());
             cuda_state::kv& cache = st.cache[size_t(l)];
             rope_cache_params rp{};
             rp.q = ws.proj.data();
@@ -475,7 +489,10 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             ap.o = ws.o.data();
             check(launch_attention(ap, s), "attention kernel");
         }
-        linear_act(blas, s, ws.o.data(), n, D, w.out.data(), H, ws.b.data(), cvt, split);
+        if (o_in_cvt)
+            linear_converted(blas, cvt, nullptr, n, D, w.out.data(), H, ws.b.data());
+        else
+            linear_act(blas, s, ws.o.data(), n, D, w.out.data(), H, ws.b.data(), cvt, split);
         all_reduce(ws.b.data(), n * H);  // row-parallel out_proj / o_proj: partial sums over the ranks' heads
 
         rmsnorm_params post{};

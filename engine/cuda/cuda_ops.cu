@@ -110,6 +110,11 @@ __global__ void gate_kernel(const float* o, const float* gate, float* out, int64
         out[i] = o[i] * sigmoidf_(gate[i]);
 }
 
+__global__ void gate_bf16_kernel(const float* o, const float* gate, bf16* out, int64_t count) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x)
+        out[i] = __float2bfloat16(o[i] * sigmoidf_(gate[i]));
+}
+
 __global__ void split_kernel(const float* x, bf16* hi, bf16* lo, int64_t count) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x) {
         const bf16 h = __float2bfloat16(x[i]);
@@ -201,6 +206,12 @@ cudaError_t launch_split_bf16(const float* x, bf16* hi, bf16* lo, int64_t count,
 cudaError_t launch_gate(const float* o, const float* gate, float* out, int64_t count, cudaStream_t s) {
     if (count == 0) return cudaSuccess;
     gate_kernel<<<grid_stride_blocks(count, k_threads), k_threads, 0, s>>>(o, gate, out, count);
+    return cudaGetLastError();
+}
+
+cudaError_t launch_gate_bf16(const float* o, const float* gate, bf16* out, int64_t count, cudaStream_t s) {
+    if (count == 0) return cudaSuccess;
+    gate_bf16_kernel<<<grid_stride_blocks(count, k_threads), k_threads, 0, s>>>(o, gate, out, count);
     return cudaGetLastError();
 }
 

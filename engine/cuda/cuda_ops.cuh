@@ -54,6 +54,8 @@ cudaError_t launch_split_bf16(const float* x, bf16* hi, bf16* lo, int64_t count,
 
 // out = o ⊙ sigmoid(gate), count elements (the lightning output gate); out may alias o.
 cudaError_t launch_gate(const float* o, const float* gate, float* out, int64_t count, cudaStream_t s);
+// The same rounded to bf16 (the fast prefill's out_proj input).
+cudaError_t launch_gate_bf16(const float* o, const float* gate, bf16* out, int64_t count, cudaStream_t s);
 
 // SwiGLU of rows produced by the stacked [w1; w3] product: in (rows, 2I) with gate = in[:, :I], up = in[:, I:];
 // out (rows, I) = silu(gate) ⊙ up.

@@ -116,6 +116,14 @@ void elementwise(gpu_test::suite& s, gpu_test::rng& r, int64_t rows, int64_t I) 
     check(launch_gate(d_x.data(), d_g.data(), out.data(), rows * I, nullptr), "gate");
     for (int64_t i = 0; i < rows * I; ++i) ref[size_t(i)] = x[size_t(i)] * cpu::sigmoid(g[size_t(i)]);
     s.close(shape("sigmoid gate", rows, I), rel_err(out.download(ref.size()), ref), k_tol_f32);
+    {  // the same rounded to bf16 (the fast prefill's out_proj input)
+        device_buffer<bf16> o16(size_t(rows * I));
+        check(launch_gate_bf16(d_x.data(), d_g.data(), o16.data(), rows * I, nullptr), "gate bf16");
+        std::vector<float> ref16(ref.size());
+        for (size_t i = 0; i < ref.size(); ++i) ref16[i] = round_to_bf16(ref[i]);
+        s.close(shape("sigmoid gate into bf16", rows, I), rel_err(download_bf16(o16.data(), ref16.size()), ref16),
+                k_tol_bf16);
+    }
     // SiLU in place
     check(launch_silu(d_g.data(), rows * I, nullptr), "silu");
     for (int64_t i = 0; i < rows * I; ++i) ref[size_t(i)] = cpu::silu(g[size_t(i)]);
