@@ -9,6 +9,7 @@
 //   * the backend on a random tiny checkpoint: decode steps through the CUDA graph equal the steps without it bit
 //     for bit (also across a KV-cache growth, which recaptures, and for a forked state), and equal the prefill
 //     machinery and the CPU backend within tolerance (reference precision).
+#include "engine/bench/bench_timer.h"
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cuda/cuda_attention.cuh"
 #include "engine/cuda/cuda_backend.h"
@@ -34,6 +35,14 @@ std::string dims(std::initializer_list<int64_t> v) {
     std::string s;
     for (int64_t x : v) s += (s.empty() ? "" : "x") + std::to_string(x);
     return s;
+}
+
+// Seconds per product of `count` back-to-back launches of p (the median of 3 timed batches after one untimed one).
+double launch_seconds(const gemv_params& p, int count) {
+    const auto batch = [&] {
+        for (int i = 0; i < count; ++i) check(launch_gemv(p, nullptr), "gemv");
+    };
+    return bench::event_median_s(batch, 1, 3) / count;
 }
 
 // y (P, n, N) against float64; w holds the weights as floats (already bf16-rounded when bf16).
@@ -96,20 +105,10 @@ void gemv_case(gpu_test::suite& s, gpu_test::rng& r, int64_t N, int64_t K, int n
     s.close(what + (sched == gemv_schedule::units ? ", units" : ", rows") + " vs float64",
             gpu_test::rel_err(got, ref), 1e-5);
     if (!time_it) continue;
-    cudaEvent_t a, b;
-    check(cudaEventCreate(&a), "event");
-    check(cudaEventCreate(&b), "event");
-    check(cudaEventRecord(a), "event");
-    for (int i = 0; i < 20; ++i) check(launch_gemv(p, nullptr), "gemv");
-    check(cudaEventRecord(b), "event");
-    check(cudaEventSynchronize(b), "event");
-    float ms = 0;
-    check(cudaEventElapsedTime(&ms, a, b), "event");
+    const double sec = launch_seconds(p, 20);
     const double bytes = double(N * K) * (f32 ? 4 : 2);
-    std::printf("  info %s, %s: %.1f us, %.2f TB/s of weights (mean of 20)\n", what.c_str(),
-                sched == gemv_schedule::units ? "units" : "rows", 1e3 * ms / 20, bytes / (ms / 20 * 1e-3) / 1e12);
-    cudaEventDestroy(a);
-    cudaEventDestroy(b);
+    std::printf("  info %s, %s: %.1f us, %.2f TB/s of weights (20 back-to-back, median of 3)\n", what.c_str(),
+                sched == gemv_schedule::units ? "units" : "rows", 1e6 * sec, bytes / sec / 1e12);
     }
 }
 
@@ -176,8 +175,8 @@ void gemv_epilogue_case(gpu_test::suite& s, gpu_test::rng& r, gemv_epilogue ep, 
 }
 
 // The decode step's products at M1's widths (W16's 16 experts), each schedule, ordinary and programmatic launches:
-// time per product (mean of 64 back-to-back launches) and weight bandwidth. Information lines: the numbers behind
-// the automatic schedule choice (tests/bench/RESULTS.md).
+// time per product (64 back-to-back launches, median of 3 batches) and weight bandwidth. Information lines: the
+// numbers behind the automatic schedule choice (tests/bench/RESULTS.md).
 void gemv_shape_timing() {
     struct shape {
         const char* name;
@@ -231,22 +230,11 @@ void gemv_shape_timing() {
                 p.k = 2;
                 p.pdl = pdl;
                 p.schedule = sched;
-                cudaEvent_t a, b;
-                check(cudaEventCreate(&a), "event");
-                check(cudaEventCreate(&b), "event");
-                for (int i = 0; i < 8; ++i) check(launch_gemv(p, nullptr), "gemv");  // warm-up
-                check(cudaEventRecord(a), "event");
-                for (int i = 0; i < 64; ++i) check(launch_gemv(p, nullptr), "gemv");
-                check(cudaEventRecord(b), "event");
-                check(cudaEventSynchronize(b), "event");
-                float ms = 0;
-                check(cudaEventElapsedTime(&ms, a, b), "event");
+                const double sec = launch_seconds(p, 64);
                 const double bytes = double(std::min<int64_t>(mats, 2) * rows * sh.K) * double(esz);
                 std::printf("  info GEMV timing %-36s %-5s %-12s %7.1f us  %.2f TB/s\n", sh.name,
                             sched == gemv_schedule::units ? "units" : "rows", pdl ? "programmatic" : "ordinary",
-                            1e3 * ms / 64, bytes / (ms / 64 * 1e-3) / 1e12);
-                cudaEventDestroy(a);
-                cudaEventDestroy(b);
+                            1e6 * sec, bytes / sec / 1e12);
             }
     }
 }

@@ -11,13 +11,12 @@
 // Times: the backend's forward() is synchronous, so host clocks around it are exact; medians of repeats.
 // Usage: bench_gpu [max_context]   (default 32768)
 //        bench_gpu --long N
+#include "engine/bench/bench_ceilings.h"
+#include "engine/bench/bench_timer.h"
 #include "engine/cuda/cuda_backend.h"
-#include "engine/cuda/cuda_gemm.h"
-#include "engine/cuda/cuda_random.cuh"
 #include "engine/model/model_presets.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <span>
@@ -28,60 +27,16 @@ using namespace m1::cuda;
 
 namespace {
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using bench::median;
+using bench::now_s;
 
-double event_ms(const std::function<void()>& body, int reps) {
-    cudaEvent_t a, b;
-    check(cudaEventCreate(&a), "event");
-    check(cudaEventCreate(&b), "event");
-    body();  // warm-up
-    std::vector<double> ms;
-    for (int i = 0; i < reps; ++i) {
-        check(cudaEventRecord(a), "event");
-        body();
-        check(cudaEventRecord(b), "event");
-        check(cudaEventSynchronize(b), "event");
-        float t = 0;
-        check(cudaEventElapsedTime(&t, a, b), "event");
-        ms.push_back(t);
-    }
-    cudaEventDestroy(a);
-    cudaEventDestroy(b);
-    return median(ms);
-}
-
-void ceilings() {
-    const size_t bytes = size_t(4) << 30;
-    device_buffer<char> src(bytes), dst(bytes);
-    check(cudaMemset(src.data(), 1, bytes), "memset");
-    const double copy_ms =
-        event_ms([&] { check(cudaMemcpy(dst.data(), src.data(), bytes, cudaMemcpyDeviceToDevice), "copy"); }, 10);
-    std::printf("ceiling: device copy %.2f TB/s (4 GiB, read + write, median of 10)\n",
-                2.0 * bytes / (copy_ms * 1e-3) / 1e12);
-
-    const int64_t n = 8192;
-    device_buffer<bf16> a(size_t(n * n)), b(size_t(n * n));
-    device_buffer<float> c(size_t(n * n));
-    random_params p;
-    p.stream = 1;
-    p.half_width = 1;
-    p.count = n * n;
-    p.out16 = a.data();
-    check(launch_random(p, nullptr), "random");
-    p.stream = 2;
-    p.out16 = b.data();
-    check(launch_random(p, nullptr), "random");
-    cublas_handle h(nullptr);
-    const double gemm_ms = event_ms([&] { linear_bf16(h.get(), a.data(), n, n, b.data(), n, c.data()); }, 10);
+// The ceilings of engine/bench (the ones `m1 bench` measures: a 4 GiB copy and a cuBLAS bf16 GEMM 8192³ on random
+// data, medians of 10), printed.
+void print_ceilings() {
+    const bench::ceilings c = bench::measure_ceilings();
+    std::printf("ceiling: device copy %.2f TB/s (4 GiB, read + write, median of 10)\n", c.copy_bytes_per_s / 1e12);
     std::printf("ceiling: cuBLAS bf16 GEMM 8192^3 (fp32 out) %.0f TFLOP/s (random data, median of 10)\n",
-                2.0 * n * n * n / (gemm_ms * 1e-3) / 1e12);
-}
-
-double now_s() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+                c.gemm_flops_per_s / 1e12);
 }
 
 void backend_runs(int64_t max_context, cuda_precision precision) {
@@ -196,7 +151,7 @@ int main(int argc, char** argv) {
         check(cudaGetDeviceProperties(&prop, 0), "properties");
         std::printf("bench_gpu on %s (%d SMs, %.1f GiB)\n", prop.name, prop.multiProcessorCount,
                     double(prop.totalGlobalMem) / (1 << 30));
-        ceilings();
+        print_ceilings();
         backend_runs(max_context, cuda_precision::fast);
         backend_runs(8192, cuda_precision::reference);
     } catch (const std::exception& e) {

@@ -9,12 +9,12 @@
 // layer. Times are host clocks around synchronous forward() calls.
 // Usage: bench_tp [max_context] [layers]   (default 32768 16; fewer layers when memory is short)
 // Keep NCCL_NVLS_ENABLE=0 in the environment (the collective also sets it before making its communicators).
+#include "engine/bench/bench_timer.h"
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/cuda_tp_backend.h"
 #include "engine/model/model_presets.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -27,20 +27,12 @@ using namespace m1::cuda;
 
 namespace {
 
-double now_s() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using bench::median;
+using bench::now_s;
 
 double used_gb(int device) {
     check(cudaSetDevice(device), "cudaSetDevice");
-    size_t free_b = 0, total_b = 0;
-    check(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
-    return double(total_b - free_b) / 1e9;
+    return bench::used_bytes() / 1e9;
 }
 
 // Median seconds of 16 single-token steps after one untimed step (workspace growth, graph capture).
