@@ -531,16 +531,8 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         if (!m_head16) {
             linear_f32(blas, ws.h.data(), count, H, m_lm_head.data(), V, ws.logits.data());
         } else if (count <= k_gemv_max_rows) {  // fp32 activations against the bf16 head, fp32 accumulation
-            gemv_params gp{};
-            gp.w = m_lm_head16.data();
-            gp.N = V;
-            gp.K = H;
-            gp.x = ws.h.data();
-            gp.ldx = H;
-            gp.n = int(count);
-            gp.y = ws.logits.data();
-            gp.ldy = V;
-            check(launch_gemv(gp, s), "LM head GEMV");
+            check(launch_gemv(gemv_one(m_lm_head16.data(), false, V, H, ws.h.data(), count, ws.logits.data()), s),
+                  "LM head GEMV");
         } else {  // activations as bf16 hi + lo: ~16 significant bits against the exact bf16 weights
             ws.cvt.reserve(size_t(2 * count * H));
             linear_act(blas, s, ws.h.data(), count, H, m_lm_head16.data(), V, ws.logits.data(), ws.cvt.data(), true);

@@ -18,16 +18,7 @@ namespace {
 // y (n, N) = x (n, K) · w (N, K)ᵀ, one problem, with an optional epilogue (aux: the gate's other factor, (n, N)).
 void gemv(cudaStream_t s, const void* w, bool w_f32, int64_t N, int64_t K, const float* x, int64_t n, float* y,
           bool pdl, const char* what, gemv_epilogue ep = gemv_epilogue::none, const float* aux = nullptr) {
-    gemv_params p{};
-    p.w = w;
-    p.w_f32 = w_f32;
-    p.N = N;
-    p.K = K;
-    p.x = x;
-    p.ldx = K;
-    p.n = int(n);
-    p.y = y;
-    p.ldy = N;
+    gemv_params p = gemv_one(w, w_f32, N, K, x, n, y);
     p.epilogue = ep;
     p.aux = aux;
     p.ldaux = N;

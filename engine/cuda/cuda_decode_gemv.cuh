@@ -64,4 +64,20 @@ struct gemv_params {
 // n in [1, 8]. 16-byte loads when K, the row strides and the pointers allow them, scalar loads otherwise.
 cudaError_t launch_gemv(const gemv_params& p, cudaStream_t s);
 
+// One problem over contiguous rows, y (n, N) = x (n, K) · w (N, K)ᵀ, everything else at its default (an epilogue
+// or pdl is set on the result).
+inline gemv_params gemv_one(const void* w, bool w_f32, int64_t N, int64_t K, const float* x, int64_t n, float* y) {
+    gemv_params p{};
+    p.w = w;
+    p.w_f32 = w_f32;
+    p.N = N;
+    p.K = K;
+    p.x = x;
+    p.ldx = K;
+    p.n = int(n);
+    p.y = y;
+    p.ldy = N;
+    return p;
+}
+
 }  // namespace m1::cuda

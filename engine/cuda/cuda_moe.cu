@@ -84,16 +84,7 @@ void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n,
     if (n > k_gemv_max_rows || k > k_max_top || k > k_gemv_max_top)
         throw cuda_error("MoE decode: more than 8 tokens or 16 experts a token");
     moe_decode_reserve(w, n, ws);
-    gemv_params router{};
-    router.w = w.router;
-    router.w_f32 = true;
-    router.N = E;
-    router.K = H;
-    router.x = g;
-    router.ldx = H;
-    router.n = int(n);
-    router.y = ws.logits.data();
-    router.ldy = E;
+    gemv_params router = gemv_one(w.router, true, E, H, g, n, ws.logits.data());
     router.pdl = pdl;
     check(launch_gemv(router, s), "MoE router GEMV");
     check(launch_route({ws.logits.data(), n, E, k, ws.expert.data(), ws.weight.data()}, s), "MoE routing kernel");
