@@ -8,10 +8,12 @@
 // Accuracy: queries are rounded to bf16 after the 1/√d scale and the softmax weights P to bf16 before P·V, as
 // FlashAttention's bf16 path does: the fast precision's accuracy (a few 1e-3 relative), not the reference's.
 //
-// Work order: CTAs are numbered so that the query heads sharing one KV head are adjacent (they stream the same keys
-// at about the same time, so the second to eighth read them from L2), and the last query blocks come first (under
-// the causal mask they have the most keys, and starting them first evens out the tail of the grid).
+// Work order (cuda_attention_order.cuh, shared with the Hopper kernel): CTAs are numbered so that the query heads
+// sharing one KV head are adjacent (they stream the same keys at about the same time, so the second to eighth read
+// them from L2), and the last query blocks come first (under the causal mask they have the most keys, and starting
+// them first evens out the tail of the grid).
 #include "engine/cuda/cuda_attention.cuh"
+#include "engine/cuda/cuda_attention_order.cuh"
 #include "engine/cuda/cuda_mma.cuh"
 
 #include <cstdint>
@@ -46,13 +48,8 @@ __global__ void __launch_bounds__(k_threads, 1) attention_flash_kernel(attention
     bf16* Vs = Ks + 2 * L::kv_elems;  // [2][k_bk][ld]
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 
-    const int64_t group = p.n_heads / p.n_kv_heads, n_qb = (p.n + k_bq - 1) / k_bq;
-    int64_t idx = blockIdx.x;
-    const int64_t head_in_group = idx % group;
-    idx /= group;
-    const int64_t kvh = idx % p.n_kv_heads;
-    const int64_t qb = n_qb - 1 - idx / p.n_kv_heads;
-    const int64_t h = kvh * group + head_in_group, q0 = qb * k_bq;
+    const attention_block blk = attention_block_of(blockIdx.x, p.n, p.n_heads, p.n_kv_heads, k_bq);
+    const int64_t h = blk.h, kvh = blk.kvh, q0 = blk.qb * k_bq;
     const int64_t KV = p.n_kv_heads * D;
     const bf16* K = static_cast<const bf16*>(p.k_cache) + kvh * D;
     const bf16* V = static_cast<const bf16*>(p.v_cache) + kvh * D;

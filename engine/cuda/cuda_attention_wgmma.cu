@@ -27,8 +27,10 @@
 // A 64-column half is the 128-byte-swizzled K-major layout wgmma's descriptors name: 16-byte chunk c of row r sits
 // at chunk c ^ (r % 8); the 8-row groups are 1024 bytes apart; a 16-wide k step inside the half is +32 bytes.
 //
-// Work order as the tiled kernel's: query heads of one KV head adjacent, last (longest) query blocks first.
+// Work order as the tiled kernel's (cuda_attention_order.cuh): query heads of one KV head adjacent, last (longest)
+// query blocks first.
 #include "engine/cuda/cuda_attention.cuh"
+#include "engine/cuda/cuda_attention_order.cuh"
 #include "engine/cuda/cuda_mma.cuh"
 
 #include <cuda.h>           // CUtensorMap and its enums (the driver is reached through the runtime's entry point)
@@ -186,13 +188,8 @@ __global__ void __launch_bounds__(k_threads, 1)
     const auto empty = [&](int s) { return bars + 8 * (2 * k_stages + s); };
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 
-    const int64_t group = p.n_heads / p.n_kv_heads, n_qb = (p.n + k_bq - 1) / k_bq;
-    int64_t idx = blockIdx.x;
-    const int64_t head_in_group = idx % group;
-    idx /= group;
-    const int64_t kvh = idx % p.n_kv_heads;
-    const int64_t qb = n_qb - 1 - idx / p.n_kv_heads;
-    const int64_t h = kvh * group + head_in_group, q0 = qb * k_bq;
+    const attention_block blk = attention_block_of(blockIdx.x, p.n, p.n_heads, p.n_kv_heads, k_bq);
+    const int64_t h = blk.h, kvh = blk.kvh, q0 = blk.qb * k_bq;
     const int64_t q_end = min(p.n, q0 + k_bq);
     const int n_tiles = int((p.pos0 + q_end + k_bk - 1) / k_bk);  // the block's last query sees keys < pos0 + q_end
 
