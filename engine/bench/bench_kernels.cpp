@@ -108,16 +108,7 @@ void lightning_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
     const int64_t scratch_floats = lightning_scratch_floats(n, nh, d, block);
     device_buffer<float> pw, state(size_t(nh * d * d));
     pw.upload(lightning_decay_table(lightning_slopes(c, 0), block));
-    lightning_params p;
-    p.ld = 3 * D;
-    p.head_stride = 3 * d;
-    p.n = n;
-    p.n_heads = nh;
-    p.d = d;
-    p.block = block;
-    p.pw = pw.data();
-    p.state = state.data();
-    p.ldo = D;
+    lightning_params p = lightning_qkv_layout(n, nh, d, block, pw.data(), state.data());
     auto time = [&](const std::string& name, const std::string& note) {
         kernel_result k;
         k.name = name;

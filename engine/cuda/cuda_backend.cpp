@@ -400,22 +400,12 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         bool o_in_cvt = false;  // the lightning output, gated, already in cvt as bf16 (fast precision)
 
         if (w.kind == layer_kind::lightning) {
-            lightning_params lp{};
+            lightning_params lp = lightning_qkv_layout(n, nh, d, block, w.pw.data(), st.lightning[size_t(l)].data());
             bf16* proj16 = reinterpret_cast<bf16*>(ws.proj.data());  // probed below: the fused kernel's bf16 mode
             lp.q16 = proj16;
             lp.k16 = proj16 + d;
             lp.v16 = proj16 + 2 * d;
-            lp.silu = true;
-            lp.ld = 3 * D;
-            lp.head_stride = 3 * d;
-            lp.n = n;
-            lp.n_heads = nh;
-            lp.d = d;
-            lp.block = block;
-            lp.pw = w.pw.data();
-            lp.state = st.lightning[size_t(l)].data();
             lp.o = ws.o.data();
-            lp.ldo = D;
             lp.scratch = ws.scratch.data();
             // Fast precision: q, k, v leave the projection in bf16, SiLU runs on them in place (rounded to bf16
             // again), and the lightning kernel takes them as exact bf16 operands (one tensor-core product per pair,
@@ -424,12 +414,10 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             if (!split && n > 1 && m_lightning_bf16 && lightning_fused_supported(lp)) {
                 linear_bf16_out(blas, cvt, n, H, w.proj.data(), 3 * D, proj16);
                 check(launch_silu_bf16(proj16, n * 3 * D, s), "SiLU kernel (bf16)");
-                lp.silu = false;
             } else {
                 product_h(w.proj.data(), 3 * D, ws.proj.data());
                 check(launch_silu(ws.proj.data(), n * 3 * D, s), "SiLU kernel");
                 lp.q16 = lp.k16 = lp.v16 = nullptr;
-                lp.silu = false;
                 lp.q = ws.proj.data();
                 lp.k = ws.proj.data() + d;
                 lp.v = ws.proj.data() + 2 * d;

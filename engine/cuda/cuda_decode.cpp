@@ -101,20 +101,11 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
         if (w.kind == layer_kind::lightning) {
             gemv(s, w.proj, false, 3 * D, H, m_h.data(), n, m_proj.data(), pdl, "qkv GEMV (SiLU epilogue)",
                  gemv_epilogue::silu);
-            lightning_params lp{};
+            lightning_params lp = lightning_qkv_layout(n, nh, d, block, w.pw, st.lightning[l]);
             lp.q = m_proj.data();
             lp.k = m_proj.data() + d;
             lp.v = m_proj.data() + 2 * d;
-            lp.ld = 3 * D;
-            lp.head_stride = 3 * d;
-            lp.n = n;
-            lp.n_heads = nh;
-            lp.d = d;
-            lp.block = block;
-            lp.pw = w.pw;
-            lp.state = st.lightning[l];
             lp.o = m_o.data();
-            lp.ldo = D;
             lp.scratch = m_scratch.data();
             check(n == 1 ? launch_lightning_decode(lp, s) : launch_lightning_prefill(lp, s), "lightning kernel");
             rmsnorm_params on{};

@@ -48,6 +48,23 @@ struct lightning_params {
     float* scratch = nullptr;  // per-block prefill only: lightning_scratch_floats(n, n_heads, d, block) floats
 };
 
+// The fused qkv projection's layout (rows of 3·nh·d, head h's q | k | v at column 3·d·h) with an output of nh·d
+// columns, for n tokens: every field but the input, output and scratch pointers, which the caller sets.
+inline lightning_params lightning_qkv_layout(int64_t n, int64_t n_heads, int64_t d, int64_t block, const float* pw,
+                                             float* state) {
+    lightning_params p;
+    p.ld = 3 * n_heads * d;
+    p.head_stride = 3 * d;
+    p.n = n;
+    p.n_heads = n_heads;
+    p.d = d;
+    p.block = block;
+    p.pw = pw;
+    p.state = state;
+    p.ldo = n_heads * d;
+    return p;
+}
+
 // Floats of scratch a prefill of n tokens needs: 0 where the fused kernel serves (d, block) (d = 64 or 128,
 // block >= 64, rows 16-byte aligned), else one (d, d) matrix per block and head for the per-block kernels.
 int64_t lightning_scratch_floats(int64_t n, int64_t n_heads, int64_t d, int64_t block);

@@ -148,20 +148,11 @@ int main(int argc, char** argv) {
     std::printf("\n| lightning tokens | ms | tok/s | %% of bf16-I/O floor | %% of fp32-I/O floor |\n|---|---|---|---|---|\n");
     for (int64_t n = 8192; n <= max_l; n *= 2) {
         if (n != 8192 && n != 32768 && n != 131072 && n != 262144) continue;
-        lightning_params lp{};
+        lightning_params lp = lightning_qkv_layout(n, nh, d, 256, pw.data(), state.data());
         lp.q = qkv.data();
         lp.k = qkv.data() + d;
         lp.v = qkv.data() + 2 * d;
-        lp.ld = 3 * D;
-        lp.head_stride = 3 * d;
-        lp.n = n;
-        lp.n_heads = nh;
-        lp.d = d;
-        lp.block = 256;
-        lp.pw = pw.data();
-        lp.state = state.data();
         lp.o = out.data();
-        lp.ldo = D;
         lp.scratch = scratch.data();
         const double ms = time_ms([&] { return launch_lightning_prefill(lp, nullptr); });
         const double floor16 = 8.0 * double(D) * double(n) / 4.3e12 * 1e3, floor32 = 2 * floor16;
