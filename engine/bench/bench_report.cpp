@@ -26,11 +26,6 @@ bool have_ceilings(const bench_result& r) {
     return r.ceil.copy_bytes_per_s > 0 && r.ceil.gemm_flops_per_s > 0;
 }
 
-floor_layout bf16_head(floor_layout l) {
-    l.lm_head_bytes = 2;
-    return l;
-}
-
 std::string describe_config(const model_config& c) {
     char buf[320];
     std::snprintf(buf, sizeof buf,
@@ -76,9 +71,8 @@ nlohmann::json to_json(const bench_result& r) {
         {"floor_assumptions",
          "decode: bytes read per token (projections, k experts per layer, router fp32, LM head bf16, KV cache " +
              std::string(layout.kv_bytes == 2 ? "bf16" : "fp32") +
-             ", lightning state fp32 read + written) / copy ceiling; decode_floor_bf16_head_tok_s: the same "
-             "(kept for older readers: the head was fp32 before); prefill: max(FLOPs / GEMM ceiling, weights once / copy "
-             "ceiling), FLOPs = projections + k experts + router + causal attention + lightning + one LM-head "
+             ", lightning state fp32 read + written) / copy ceiling; prefill: max(FLOPs / GEMM ceiling, weights "
+             "once / copy ceiling), FLOPs = projections + k experts + router + causal attention + lightning + one LM-head "
              "row; prefill is incremental (cumulative time from token 0 to each context)"}};
     json contexts = json::array();
     for (const context_result& c : r.contexts) {
@@ -96,13 +90,11 @@ nlohmann::json to_json(const bench_result& r) {
             const double pf =
                 prefill_floor_s(r.config, c.context, r.ceil.copy_bytes_per_s, r.ceil.gemm_flops_per_s, layout);
             const double df = decode_floor_s(r.config, c.context, r.ceil.copy_bytes_per_s, layout);
-            const double df16 = decode_floor_s(r.config, c.context, r.ceil.copy_bytes_per_s, bf16_head(layout));
             e["prefill_floor_s"] = pf;
             e["prefill_x_floor"] = num(c.prefill_s > 0 ? c.prefill_s / pf : -1);
             e["prefill_pct_of_floor"] = num(c.prefill_s > 0 ? 100 * pf / c.prefill_s : -1);
             e["decode_floor_tok_s"] = 1 / df;
             e["decode_pct_of_floor"] = num(c.decode_s > 0 ? 100 * df / c.decode_s : -1);
-            e["decode_floor_bf16_head_tok_s"] = 1 / df16;
         }
         contexts.push_back(e);
     }
@@ -142,21 +134,19 @@ std::string format_table(const bench_result& r) {
            fmt("%.0f", r.ceil.gemm_flops_per_s / 1e12) + " TFLOP/s\n";
     if (!r.contexts.empty()) {
         out += "\n| context | prefill s | prefill tok/s | floor s | x floor | decode ms | decode tok/s | floor tok/s "
-               "| % of floor | floor tok/s, bf16 head |\n|---|---|---|---|---|---|---|---|---|---|\n";
+               "| % of floor |\n|---|---|---|---|---|---|---|---|---|\n";
         for (const context_result& c : r.contexts) {
-            double pf = -1, df = -1, df16 = -1;
+            double pf = -1, df = -1;
             if (ceil) {
                 pf = prefill_floor_s(r.config, c.context, r.ceil.copy_bytes_per_s, r.ceil.gemm_flops_per_s, layout);
                 df = decode_floor_s(r.config, c.context, r.ceil.copy_bytes_per_s, layout);
-                df16 = decode_floor_s(r.config, c.context, r.ceil.copy_bytes_per_s, bf16_head(layout));
             }
             out += "| " + std::to_string(c.context) + " | " + fmt("%.3f", c.prefill_s) + " | " +
                    fmt("%.0f", c.prefill_s > 0 ? double(c.context) / c.prefill_s : -1) + " | " + fmt("%.3f", pf) +
                    " | " + fmt("%.2f", c.prefill_s > 0 && pf > 0 ? c.prefill_s / pf : -1) + " | " +
                    fmt("%.2f", c.decode_s > 0 ? 1e3 * c.decode_s : -1) + " | " +
                    fmt("%.1f", c.decode_s > 0 ? 1 / c.decode_s : -1) + " | " + fmt("%.1f", df > 0 ? 1 / df : -1) +
-                   " | " + fmt("%.1f%%", c.decode_s > 0 && df > 0 ? 100 * df / c.decode_s : -1) + " | " +
-                   fmt("%.1f", df16 > 0 ? 1 / df16 : -1) + " |\n";
+                   " | " + fmt("%.1f%%", c.decode_s > 0 && df > 0 ? 100 * df / c.decode_s : -1) + " |\n";
         }
         out += "prefill is incremental on one state (cumulative time from token 0); decode = median of " +
                std::to_string(r.contexts.front().decode_steps) +
