@@ -103,6 +103,9 @@ int run_bench(const std::vector<std::string>& args) {
              "Tokens per forward() call of the prefill; progress is printed after each "
              "(default 131072).");
     p.option("--json", "FILE", "Also write the results as JSON (what tests/bench/compare.py reads).");
+    p.flag("--stages", "Also time each stage of the prefill (norms, products, lightning, attention, the MoE steps "
+                       "and its host round trip) with CUDA events between them; the table lists the longest context's "
+                       "stages, the JSON every context's. The events make the prefill slightly slower.");
     p.flag("--kernels", "Time the kernels alone (attention and lightning prefill at each context, the MoE block and "
                         "one expert's GEMMs at --chunk tokens) instead of the model.");
     if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
@@ -118,6 +121,7 @@ int run_bench(const std::vector<std::string>& args) {
     if (chunk < 1) return usage("--chunk expects a positive number of tokens");
     if (call_tokens < 1) return usage("--call-tokens expects a positive number of tokens");
     const bool kernels = p.has("--kernels");
+    if (kernels && p.has("--stages")) return usage("--stages times the model's prefill and does not apply to --kernels");
     std::string error;
     const auto contexts =
         parse_contexts(p.value_or("--contexts", kernels ? "8192,32768,131072" : "8192,131072,1048576"), error);
@@ -190,6 +194,9 @@ int run_bench(const std::vector<std::string>& args) {
             o.follow_up = int(follow_up);
             o.chunk = chunk;
             o.call_tokens = call_tokens;
+            o.stages = p.has("--stages");
+            if (o.stages)
+                r.notes.push_back("--stages: prefill times include a CUDA event after each stage of each layer and chunk");
             o.progress = progress;
             o.on_context = [&](const bench::bench_result& partial) {
                 if (const auto path = p.value("--json")) {

@@ -2,6 +2,7 @@
 
 #include "engine/bench/bench_timer.h"
 #include "engine/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_stage_clock.h"
 #include "engine/sampling/sampler.h"
 
 #include <algorithm>
@@ -78,6 +79,10 @@ void run_model_bench(const model_run_options& o, bench_result& r) {
 
     auto st = be.new_state();
     double cumulative = 0;
+    stage_clock clock;  // installed around the prefill calls only, with o.stages
+    struct uninstall {
+        ~uninstall() { stage_clock::install(nullptr); }
+    } uninstall_on_exit;
     for (size_t i = 0; i < o.contexts.size(); ++i) {
         const int64_t ctx = o.contexts[i];
         const bool last = i + 1 == o.contexts.size();
@@ -87,7 +92,10 @@ void run_model_bench(const model_run_options& o, bench_result& r) {
         while (st->n_past() < ctx) {  // 2. continue the prefill to this context
             const int64_t m = std::min(o.call_tokens, ctx - st->n_past());
             const std::vector<int32_t> chunk_ids = ids.next(m);
+            if (o.stages) stage_clock::install(&clock);
             segment += timed_forward(be, *st, chunk_ids, logits.data());
+            stage_clock::install(nullptr);
+            clock.collect();
             if (o.progress)
                 o.progress("prefill " + std::to_string(st->n_past()) + " / " + std::to_string(ctx) +
                            " tokens: " + std::to_string(cumulative + segment) + " s");
@@ -95,6 +103,8 @@ void run_model_bench(const model_run_options& o, bench_result& r) {
         cumulative += segment;
         cr.segment_s = segment;
         cr.prefill_s = cumulative;
+        for (const stage_clock::stage_total& t : clock.totals())
+            cr.stages.push_back(stage_time{t.stage, t.seconds, t.intervals});
         peak();
         const std::vector<float> prefix_logits = logits;  // the prefix's last row: the first decode input
 

@@ -12,6 +12,9 @@
 //   4. at the last context, before its decode: the follow-up: clone the state (a fork), forward follow_up tokens,
 //      sample the first token; time to first token = clone + forward + sampling;
 //   5. GPU memory in use (cudaMemGetInfo) sampled after each phase; the peak of those samples.
+// With `stages`, a stage clock (engine/cuda/cuda_stage_clock.h) is installed for the prefill of step 2 only (not
+// the warm-up, the decode or the follow-up), collected after each forward() call, and its cumulative totals are
+// copied into each context's result.
 // Random token ids come from a generator seeded with `seed`. The backend's forward() returns after its logits are
 // on the host, so host clocks around it are exact (a device synchronisation after each call makes sure).
 //
@@ -39,6 +42,7 @@ struct model_run_options {
     int follow_up = 50;                                // 0: no follow-up
     int64_t chunk = 8192;                              // the backend's prefill chunk (cuda_options::max_chunk)
     int64_t call_tokens = 131072;                      // tokens per forward() call of the prefill
+    bool stages = false;  // also time each prefill stage with events (context_result::stages; a little slower)
     std::function<void(const std::string&)> progress;  // one line per prefill call; may be empty
     // Called after each context's measurements with the results so far (e.g. to rewrite the JSON, so that a run
     // stopped by a time limit keeps what it measured); may be empty.

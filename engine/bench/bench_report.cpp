@@ -1,5 +1,6 @@
 #include "engine/bench/bench_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -96,6 +97,12 @@ nlohmann::json to_json(const bench_result& r) {
             e["decode_floor_tok_s"] = 1 / df;
             e["decode_pct_of_floor"] = num(c.decode_s > 0 ? 100 * df / c.decode_s : -1);
         }
+        if (!c.stages.empty()) {
+            json st = json::array();
+            for (const stage_time& t : c.stages)
+                st.push_back({{"stage", t.stage}, {"s", t.seconds}, {"intervals", t.intervals}});
+            e["stages"] = st;
+        }
         contexts.push_back(e);
     }
     j["contexts"] = contexts;
@@ -121,6 +128,26 @@ nlohmann::json to_json(const bench_result& r) {
     j["error"] = r.error;
     return j;
 }
+
+namespace {
+
+// The stages of one context's prefill, slowest first, with their share of the summed stage time.
+std::string format_stages(const context_result& c) {
+    std::vector<stage_time> st = c.stages;
+    std::stable_sort(st.begin(), st.end(), [](const stage_time& a, const stage_time& b) { return a.seconds > b.seconds; });
+    double sum = 0;
+    for (const stage_time& t : st) sum += t.seconds;
+    std::string out = "\nprefill stages to " + std::to_string(c.context) +
+                      " tokens (device time between events after each stage; " + fmt("%.3f", sum) +
+                      " s in all against " + fmt("%.3f", c.prefill_s) + " s on the host clock):\n"
+                      "| stage | s | % | runs |\n|---|---|---|---|\n";
+    for (const stage_time& t : st)
+        out += "| " + t.stage + " | " + fmt("%.4f", t.seconds) + " | " + fmt("%.1f%%", sum > 0 ? 100 * t.seconds / sum : -1) +
+               " | " + std::to_string(t.intervals) + " |\n";
+    return out;
+}
+
+}  // namespace
 
 std::string format_table(const bench_result& r) {
     const floor_layout layout = engine_layout(r.precision);
@@ -153,6 +180,7 @@ std::string format_table(const bench_result& r) {
                " steps (forward of 1 token + host sampling); floors count the bf16 LM head our engine holds "
                "(the issue's floors)\n";
     }
+    if (!r.contexts.empty() && !r.contexts.back().stages.empty()) out += format_stages(r.contexts.back());
     if (r.follow_up.tokens > 0) {
         out += "follow-up: " + std::to_string(r.follow_up.tokens) + " tokens after a " +
                std::to_string(r.follow_up.prefix) + "-token prefix (fork): ";

@@ -28,6 +28,14 @@ struct ceilings {
     double gemm_flops_per_s = -1;  // cuBLAS bf16 GEMM 8192³ on random data, fp32 output
 };
 
+// Device time of one stage of the prefill (`m1 bench --stages`, engine/cuda/cuda_stage_clock.h), summed over the
+// layers and chunks of the prefill from token 0.
+struct stage_time {
+    std::string stage;
+    double seconds = 0;
+    int64_t intervals = 0;  // how many times the stage ran (layers × chunks)
+};
+
 // One context of the incremental prefill: the state is prefilled from token 0 to `context` in forward() calls that
 // continue it, so prefill_s is the cumulative time from token 0 (the same work as a fresh prefill of `context`
 // tokens; its floor is the floor of that fresh prefill).
@@ -38,6 +46,7 @@ struct context_result {
     double decode_s = -1;   // median time of one decode step (forward of 1 token + sampling on the host)
     int decode_steps = 0;
     double used_bytes = -1;  // GPU memory in use after this context's measurements (cudaMemGetInfo)
+    std::vector<stage_time> stages;  // with --stages: cumulative per stage, token 0 .. context (else empty)
 };
 
 struct follow_up_result {

@@ -7,6 +7,7 @@
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/cuda/cuda_ops.cuh"
 #include "engine/cuda/cuda_random.cuh"
+#include "engine/cuda/cuda_stage_clock.h"
 #include "engine/cuda/cuda_tp_collective.h"
 #include "engine/cuda/cuda_tp_ops.cuh"
 #include "engine/model/forward.h"
@@ -364,12 +365,19 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
     ws.cvt.reserve(size_t(split ? 2 : 1) * std::max(nH, nD));
     bf16* cvt = ws.cvt.data();
     ws.scratch.reserve(size_t(lightning_scratch_floats(n, nh, d, block)));
+    // `m1 bench --stages`: an event after each stage (cuda_stage_clock.h); ranks of a tensor-parallel run do not mark
+    stage_clock* clock = tensor_parallel() ? nullptr : stage_clock::installed();
+    const auto mark = [&](const char* stage) {
+        if (clock) clock->mark(s, stage);
+    };
+    if (clock) clock->begin(s);
 
     check(cudaMemcpyAsync(ws.ids.data(), ids, size_t(n) * 4, cudaMemcpyHostToDevice, s), "upload ids");
     if (tensor_parallel())
         tp_embed(n);
     else
         check(launch_embed({ws.ids.data(), m_embed.data(), n, H, ws.x.data()}, s), "embedding kernel");
+    mark("embedding");
 
     for (int64_t l = 0; l < c.num_layers; ++l) {
         const layer& w = m_layers[size_t(l)];
@@ -389,6 +397,7 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         in.y = ws.h.data();
         if (!split) in.y_bf16 = cvt;  // fast precision: the projections' bf16 input, written by the norm itself
         check(launch_rmsnorm(in, s), "input RMSNorm kernel");
+        mark("input RMSNorm");
         // x · Wᵀ of h: fast precision takes the bf16 h the norm wrote, reference precision splits h into hi + lo
         // (which leaves them in cvt for a second product of h)
         const auto product_h = [&](const bf16* wt, int64_t out, float* y) {
@@ -413,16 +422,20 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             // the fused kernel does not serve): fp32 projection, SiLU pass, fp32 inputs.
             if (!split && n > 1 && m_lightning_bf16 && lightning_fused_supported(lp)) {
                 linear_bf16_out(blas, cvt, n, H, w.proj.data(), 3 * D, proj16);
+                mark("lightning q/k/v product");
                 check(launch_silu_bf16(proj16, n * 3 * D, s), "SiLU kernel (bf16)");
             } else {
                 product_h(w.proj.data(), 3 * D, ws.proj.data());
+                mark("lightning q/k/v product");
                 check(launch_silu(ws.proj.data(), n * 3 * D, s), "SiLU kernel");
                 lp.q16 = lp.k16 = lp.v16 = nullptr;
                 lp.q = ws.proj.data();
                 lp.k = ws.proj.data() + d;
                 lp.v = ws.proj.data() + 2 * d;
             }
+            mark("SiLU of q/k/v");
             check(n == 1 ? launch_lightning_decode(lp, s) : launch_lightning_prefill(lp, s), "lightning kernel");
+            mark("lightning kernel");
             rmsnorm_params on{};
             on.res = ws.o.data();
             on.w = w.out_norm.data();
@@ -434,16 +447,20 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
                 tp_out_norm(w.out_norm.data(), n, D);
             else
                 check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
+            mark("lightning output RMSNorm");
             // h is still in cvt as bf16 (hi, then lo when split) from the q/k/v product: no second conversion
             linear_converted(blas, cvt, split ? cvt + n * H : nullptr, n, H, w.gate.data(), D, ws.gate.data());
+            mark("output gate product");
             if (split) {
                 check(launch_gate(ws.o.data(), ws.gate.data(), ws.o.data(), n * D, s), "output gate kernel");
             } else {  // the gated output goes straight to bf16, the out_proj input (h in cvt is used up)
                 check(launch_gate_bf16(ws.o.data(), ws.gate.data(), cvt, n * D, s), "output gate kernel (bf16)");
                 o_in_cvt = true;
             }
+            mark("output gate");
         } else {
             product_h(w.proj.data(), D + 2 * KV, ws.proj.data());
+            mark("attention q/k/v product");
             cuda_state::kv& cache = st.cache[size_t(l)];
             rope_cache_params rp{};
             rp.q = ws.proj.data();
@@ -462,6 +479,7 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             rp.v_cache = cache.v.data();
             rp.kv_f32 = st.kv_elem == 4;
             check(launch_rope_cache(rp, s), "RoPE kernel");
+            mark("RoPE and KV cache append");
             attention_params ap{};
             ap.q = ws.proj.data();
             ap.ld_q = D + 2 * KV;
@@ -476,11 +494,13 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             ap.scale = float(1.0 / std::sqrt(double(d)));
             ap.o = ws.o.data();
             check(launch_attention(ap, s), "attention kernel");
+            mark("attention kernel");
         }
         if (o_in_cvt)
             linear_converted(blas, cvt, nullptr, n, D, w.out.data(), H, ws.b.data());
         else
             linear_act(blas, s, ws.o.data(), n, D, w.out.data(), H, ws.b.data(), cvt, split);
+        mark("output projection");
         all_reduce(ws.b.data(), n * H);  // row-parallel out_proj / o_proj: partial sums over the ranks' heads
 
         rmsnorm_params post{};
@@ -494,10 +514,11 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         post.eps = float(c.rms_norm_eps);
         post.y = ws.g.data();
         check(launch_rmsnorm(post, s), "post-attention RMSNorm kernel");
+        mark("post-attention RMSNorm");
 
         moe_weights mw{w.router.data(), w.w13.data(),        w.w2.data(),        H,
                        c.num_experts,   c.experts_per_token, c.intermediate_size};
-        moe_forward(blas, s, mw, ws.g.data(), n, ws.m.data(), ws.moe, split);
+        moe_forward(blas, s, mw, ws.g.data(), n, ws.m.data(), ws.moe, split, clock);
         all_reduce(ws.m.data(), n * H);  // w2 columns split: partial sums over the ranks' intermediate rows
     }
     st.pos += n;
@@ -516,6 +537,7 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         fin.eps = float(c.rms_norm_eps);
         fin.y = ws.h.data();
         check(launch_rmsnorm(fin, s), "final RMSNorm kernel");
+        mark("final RMSNorm");
         if (!m_head16) {
             linear_f32(blas, ws.h.data(), count, H, m_lm_head.data(), V, ws.logits.data());
         } else if (count <= k_gemv_max_rows) {  // fp32 activations against the bf16 head, fp32 accumulation
@@ -525,8 +547,10 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             ws.cvt.reserve(size_t(2 * count * H));
             linear_act(blas, s, ws.h.data(), count, H, m_lm_head16.data(), V, ws.logits.data(), ws.cvt.data(), true);
         }
+        mark("LM head");
         check(cudaMemcpyAsync(logits, ws.logits.data(), size_t(count * V) * 4, cudaMemcpyDeviceToHost, s),
               "download logits");
+        mark("logits download");
     }
     m_stream->sync();
 }

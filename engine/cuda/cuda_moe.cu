@@ -2,6 +2,7 @@
 #include "engine/cuda/cuda_gemm.h"
 #include "engine/cuda/cuda_moe.cuh"
 #include "engine/cuda/cuda_ops.cuh"
+#include "engine/cuda/cuda_stage_clock.h"
 
 #include <algorithm>
 
@@ -134,7 +135,10 @@ cudaError_t launch_route(const route_params& p, cudaStream_t s) {
 }
 
 void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m,
-                 moe_workspace& ws, bool split) {
+                 moe_workspace& ws, bool split, stage_clock* clock) {
+    const auto mark = [&](const char* stage) {
+        if (clock) clock->mark(s, stage);
+    };
     const int64_t H = w.H, E = w.E, k = w.k, I = w.I, rows = n * k;
     ws.logits.reserve(size_t(n * E));
     ws.expert.reserve(size_t(rows));
@@ -144,7 +148,9 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
     ws.y.reserve(size_t(rows * H));
 
     linear_f32(blas, g, n, H, w.router, E, ws.logits.data());
+    mark("MoE router product");
     check(launch_route({ws.logits.data(), n, E, k, ws.expert.data(), ws.weight.data()}, s), "MoE routing kernel");
+    mark("MoE routing kernel");
     ws.h_expert.resize(size_t(rows));
     ws.h_weight.resize(size_t(rows));
     check(cudaMemcpyAsync(ws.h_expert.data(), ws.expert.data(), size_t(rows) * 4, cudaMemcpyDeviceToHost, s),
@@ -183,6 +189,7 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
           "grouping upload");
     check(cudaMemcpyAsync(ws.cweight.data(), ws.h_cweight.data(), size_t(rows) * 4, cudaMemcpyHostToDevice, s),
           "grouping upload");
+    mark("MoE grouping on the host (download, sort, upload)");
     if (!split) {
         // Fast precision: the GEMM inputs are bf16 anyway, so the gathered rows, the w1/w3 results and the SwiGLU
         // activations live in bf16 (a third of the bytes of fp32 results plus conversions; one more rounding, of
@@ -191,36 +198,46 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
         ws.y13_16.reserve(size_t(rows * 2 * I));
         ws.act16.reserve(size_t(rows * I));
         check(launch_gather_rows_bf16(g, ws.index.data(), rows, H, ws.xg16.data(), s), "MoE gather kernel (bf16)");
+        mark("MoE gather");
         for (int64_t e = 0; e < E; ++e)
             if (count[size_t(e)] > 0)
                 linear_bf16_out(blas, ws.xg16.data() + offset[size_t(e)] * H, count[size_t(e)], H,
                                 w.w13 + e * 2 * I * H, 2 * I, ws.y13_16.data() + offset[size_t(e)] * 2 * I);
+        mark("expert w1/w3 products");
         check(launch_swiglu_bf16(ws.y13_16.data(), ws.act16.data(), rows, I, s), "SwiGLU kernel (bf16)");
+        mark("SwiGLU");
         for (int64_t e = 0; e < E; ++e)
             if (count[size_t(e)] > 0)
                 linear_bf16(blas, ws.act16.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
                             ws.y.data() + offset[size_t(e)] * H);
+        mark("expert w2 products");
     } else {
         ws.xg.reserve(size_t(rows * H));
         ws.y13.reserve(size_t(rows * 2 * I));
         ws.act.reserve(size_t(rows * I));
         ws.cvt.reserve(size_t(2 * rows * std::max(H, I)));
         check(launch_gather_rows(g, ws.index.data(), rows, H, ws.xg.data(), s), "MoE gather kernel");
+        mark("MoE gather");
         // The conversion scratch is shared by the experts' products: they run in order on one stream.
         for (int64_t e = 0; e < E; ++e)
             if (count[size_t(e)] > 0)
                 linear_act(blas, s, ws.xg.data() + offset[size_t(e)] * H, count[size_t(e)], H, w.w13 + e * 2 * I * H,
                            2 * I, ws.y13.data() + offset[size_t(e)] * 2 * I, ws.cvt.data(), split);
+        mark("expert w1/w3 products");
         check(launch_swiglu(ws.y13.data(), ws.act.data(), rows, I, s), "SwiGLU kernel");
+        mark("SwiGLU");
         for (int64_t e = 0; e < E; ++e)
             if (count[size_t(e)] > 0)
                 linear_act(blas, s, ws.act.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
                            ws.y.data() + offset[size_t(e)] * H, ws.cvt.data(), split);
+        mark("expert w2 products");
     }
     check(launch_combine({ws.y.data(), ws.index.data() + rows, ws.cweight.data(), n, k, H, m}, s),
           "MoE combine kernel");
+    mark("MoE combine");
     // The host vectors above are read by the async uploads: wait before the next call may overwrite them.
     check(cudaStreamSynchronize(s), "MoE synchronisation");
+    mark("MoE closing synchronisation (host)");
 }
 
 }  // namespace m1::cuda

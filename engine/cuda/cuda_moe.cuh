@@ -17,6 +17,8 @@
 
 namespace m1::cuda {
 
+class stage_clock;
+
 // One thread per token. logits (n, E) fp32 -> expert (n, k) by descending probability, weight (n, k).
 struct route_params {
     const float* logits = nullptr;
@@ -60,8 +62,10 @@ void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n,
                 bool pdl = false);
 
 // g: (n, H) fp32 normed input; m: (n, H) written. split: expert inputs as bf16 hi + lo (see linear_act).
-// Throws cuda_error on a failed call.
+// clock: when given, an event after each step (router product, routing, the host's grouping round trip, gather,
+// expert products, SwiGLU, combine, the closing synchronisation; cuda_stage_clock.h). Throws cuda_error on a
+// failed call.
 void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m,
-                 moe_workspace& ws, bool split);
+                 moe_workspace& ws, bool split, stage_clock* clock = nullptr);
 
 }  // namespace m1::cuda

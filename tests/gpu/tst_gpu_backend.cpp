@@ -7,10 +7,12 @@
 // are rows where bf16 rounding flips a near-tie of the MoE routing (spec §11.16), which changes the row wholesale.
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_stage_clock.h"
 #include "engine/model/session.h"
 #include "tests/gpu/gpu_check.h"
 #include "tests/gpu/gpu_golden.h"
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -76,12 +78,56 @@ void fork_exact(gpu_test::suite& s, backend& be, const std::vector<int32_t>& ids
     s.check(la == lb, what + ": a fork of the snapshot at " + std::to_string(k) + " continues bit for bit");
 }
 
+// The stage clock of `m1 bench --stages` on a prefill in chunks of 64: the logits are bit for bit those of an
+// unclocked prefill, every layer's stages ran once per chunk, the named stages of both layer kinds and of the MoE
+// are there, and the summed device time fits inside the host's wall time of the prefill.
+void stage_clock_on(gpu_test::suite& s, cuda::cuda_backend& be, const std::vector<int32_t>& ids,
+                    const std::string& what) {
+    const std::vector<float> plain = session_logits(be, ids, 64, -1);
+    cuda::stage_clock clock;
+    cuda::stage_clock::install(&clock);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<float> clocked;
+    try {
+        clocked = session_logits(be, ids, 64, -1);
+    } catch (...) {
+        cuda::stage_clock::install(nullptr);
+        throw;
+    }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    cuda::stage_clock::install(nullptr);
+    clock.collect();
+    s.check(clocked == plain, what + ": the clocked prefill's logits are bit for bit the plain prefill's");
+    const auto runs = [&](const std::string& stage) -> int64_t {
+        for (const auto& t : clock.totals())
+            if (t.stage == stage) return t.intervals;
+        return 0;
+    };
+    const model_config& c = be.config();
+    const int64_t chunks = runs("embedding"), layers = c.num_layers;
+    int64_t lightning = 0;
+    for (int64_t l = 0; l < layers; ++l) lightning += c.kind(l) == layer_kind::lightning;
+    s.check(chunks == (int64_t(ids.size()) + 63) / 64,
+            what + ": one embedding per chunk of 64 (" + std::to_string(chunks) + ")");
+    s.check(runs("input RMSNorm") == layers * chunks && runs("post-attention RMSNorm") == layers * chunks &&
+                runs("output projection") == layers * chunks && runs("expert w2 products") == layers * chunks &&
+                runs("MoE grouping on the host (download, sort, upload)") == layers * chunks,
+            what + ": every layer's norms, output projection and MoE steps once per chunk");
+    s.check(runs("lightning kernel") == lightning * chunks && runs("attention kernel") == (layers - lightning) * chunks,
+            what + ": the lightning kernel in the lightning layers, the attention kernel in the others");
+    char line[200];
+    std::snprintf(line, sizeof line, "%s: %zu stages, %.3f ms of device time within the prefill's %.3f ms", what.c_str(),
+                  clock.totals().size(), 1e3 * clock.total_seconds(), 1e3 * wall);
+    s.check(clock.total_seconds() > 0 && clock.total_seconds() <= wall, line);
+}
+
 }  // namespace
 
 int main() {
     return gpu_test::run_suite("tst_gpu_backend", [](gpu_test::suite& s) {
         const fs::path golden = fs::path(source_dir()) / "tests/reference/model/golden";
         for (const char* name : {"peer_full_rotary", "partial_rotary_gqa4", "block256_heads6"}) {
+            const bool first = std::string(name) == "peer_full_rotary";
             const fs::path dir = golden / name;
             std::unique_ptr<checkpoint> ck = checkpoint::open(dir.string());
             cuda::cuda_backend be(*ck);
@@ -120,6 +166,10 @@ int main() {
                     expect_close(s, what + ", fast precision, decode from " + std::to_string(n / 3),
                                  session_logits(fast, ids, 0, n / 3), ref, V, true);
                     fork_exact(s, fast, ids, what + ", fast precision");
+                }
+                if (first && n > 64) {
+                    stage_clock_on(s, be, ids, what + ", stage clock");
+                    stage_clock_on(s, fast, ids, what + ", fast precision, stage clock");
                 }
             }
         }

@@ -165,6 +165,38 @@ private slots:
         const std::string table = format_table(r);
         QVERIFY2(table.find("| 8192 | 0.390 |") != std::string::npos, table.c_str());
     }
+
+    // --stages: each context's stages go to the JSON in the order measured; the table lists the last context's,
+    // slowest first, with their share of the summed stage time.
+    void reportStages() {
+        bench_result r;
+        r.mode = "model";
+        r.config_name = "w16";
+        r.config = bench_config("w16");
+        r.precision = "fast";
+        context_result cr;
+        cr.context = 8192;
+        cr.prefill_s = 0.5;
+        cr.stages = {{"input RMSNorm", 0.01, 16}, {"expert w1/w3 products", 0.3, 16}, {"lightning kernel", 0.09, 14}};
+        r.contexts.push_back(cr);
+        const nlohmann::json j = to_json(r);
+        const nlohmann::json& st = j.at("contexts").at(0).at("stages");
+        QCOMPARE(st.size(), size_t(3));
+        QCOMPARE(st.at(1).at("stage").get<std::string>(), std::string("expert w1/w3 products"));
+        QCOMPARE(st.at(2).at("intervals").get<int64_t>(), int64_t(14));
+        CHECK_NEAR(st.at(0).at("s").get<double>(), 0.01, 1e-12);
+        const std::string table = format_table(r);
+        const size_t experts = table.find("| expert w1/w3 products | 0.3000 | 75.0% | 16 |");
+        const size_t lightning = table.find("| lightning kernel | 0.0900 | 22.5% | 14 |");
+        const size_t norm = table.find("| input RMSNorm | 0.0100 | 2.5% | 16 |");
+        QVERIFY2(experts != std::string::npos && lightning != std::string::npos && norm != std::string::npos,
+                 table.c_str());
+        QVERIFY2(experts < lightning && lightning < norm, table.c_str());
+        QVERIFY2(table.find("0.400 s in all against 0.500 s") != std::string::npos, table.c_str());
+        r.contexts.front().stages.clear();
+        QVERIFY(!to_json(r).at("contexts").at(0).contains("stages"));
+        QVERIFY(format_table(r).find("prefill stages") == std::string::npos);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBenchFloors)
