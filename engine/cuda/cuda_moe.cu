@@ -67,6 +67,100 @@ __global__ void route_kernel(route_params p) {
     }
 }
 
+constexpr int k_group_threads = 1024;
+constexpr int k_group_warps = k_group_threads / 32;
+constexpr int k_group_max_experts = 256;
+
+// One CTA. Pass 1 counts the rows of each expert (and the invalid choices); thread 0 turns the counts into offsets.
+// Pass 2 walks the tokens in tiles of one token per thread: for each expert a warp ballots which of its tokens chose
+// it (a token chooses an expert at most once), so a token's place among the expert's rows is the offset, the rows
+// of earlier tiles, those of earlier warps in this tile (a prefix over the warps' counts) and its lane rank.
+__global__ void __launch_bounds__(k_group_threads) group_kernel(group_params p) {
+    __shared__ int32_t placed[k_group_max_experts];  // pass 1: rows per expert; pass 2: rows placed by earlier tiles
+    __shared__ int32_t first[k_group_max_experts];   // the expert's first grouped row
+    __shared__ int32_t before[k_group_warps][k_group_max_experts];  // a warp's count, then its rows' start
+    __shared__ int32_t invalid;
+    const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+    const int E = int(p.E), k = int(p.k);
+    const int64_t rows = p.n * p.k;
+    for (int e = tid; e < E; e += k_group_threads) placed[e] = 0;
+    if (tid == 0) invalid = 0;
+    __syncthreads();
+    for (int64_t t = tid; t < p.n; t += k_group_threads) {
+        const int32_t* et = p.expert + t * k;
+        for (int j = 0; j < k; ++j) {
+            const int32_t e = et[j];
+            bool ok = e >= 0 && e < E;
+            for (int i = 0; i < j; ++i) ok = ok && et[i] != e;
+            if (ok)
+                atomicAdd(&placed[e], 1);
+            else
+                atomicAdd(&invalid, 1);
+        }
+    }
+    __syncthreads();
+    if (invalid != 0) {  // uniform: every thread read the same value after the barrier
+        if (tid == 0) p.count[E] = invalid;
+        return;
+    }
+    if (tid == 0) {
+        int32_t run = 0;
+        for (int e = 0; e < E; ++e) {
+            first[e] = run;
+            p.count[e] = placed[e];
+            run += placed[e];
+            placed[e] = 0;
+        }
+        p.count[E] = 0;
+    }
+    __syncthreads();
+    const unsigned lower = (1u << lane) - 1u;
+    for (int64_t t0 = 0; t0 < p.n; t0 += k_group_threads) {
+        const int64_t t = t0 + tid;
+        const bool valid = t < p.n;
+        int32_t e[k_max_top], rank[k_max_top];
+        for (int j = 0; j < k; ++j) {
+            e[j] = valid ? p.expert[t * k + j] : -1;
+            rank[j] = 0;
+        }
+        for (int x = 0; x < E; ++x) {  // every lane runs every iteration: the ballots see the whole warp
+            int jx = -1;
+            for (int j = 0; j < k; ++j)
+                if (e[j] == x) jx = j;
+            const unsigned chose = __ballot_sync(0xffffffffu, jx >= 0);
+            if (jx >= 0) rank[jx] = __popc(chose & lower);
+            if (lane == 0) before[warp][x] = __popc(chose);
+        }
+        __syncthreads();
+        for (int x = tid; x < E; x += k_group_threads) {
+            int32_t run = placed[x];
+            for (int w = 0; w < k_group_warps; ++w) {
+                const int32_t c = before[w][x];
+                before[w][x] = run;
+                run += c;
+            }
+            placed[x] = run;
+        }
+        __syncthreads();
+        if (valid) {
+            int order[k_max_top];  // this token's choices in ascending expert order: the combine's order
+            for (int j = 0; j < k; ++j) {
+                int at = j;
+                for (; at > 0 && e[order[at - 1]] > e[j]; --at) order[at] = order[at - 1];
+                order[at] = j;
+            }
+            for (int jj = 0; jj < k; ++jj) {
+                const int j = order[jj];
+                const int32_t r = first[e[j]] + before[warp][e[j]] + rank[j];
+                p.index[r] = int32_t(t);
+                p.index[rows + t * k + jj] = r;
+                p.cweight[t * k + jj] = p.weight[t * k + j];
+            }
+        }
+        __syncthreads();  // the next tile rewrites `before`
+    }
+}
+
 }  // namespace
 
 void moe_decode_reserve(const moe_weights& w, int64_t n, moe_workspace& ws) {
@@ -151,45 +245,26 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
     mark("MoE router product");
     check(launch_route({ws.logits.data(), n, E, k, ws.expert.data(), ws.weight.data()}, s), "MoE routing kernel");
     mark("MoE routing kernel");
-    ws.h_expert.resize(size_t(rows));
-    ws.h_weight.resize(size_t(rows));
-    check(cudaMemcpyAsync(ws.h_expert.data(), ws.expert.data(), size_t(rows) * 4, cudaMemcpyDeviceToHost, s),
-          "routing download");
-    check(cudaMemcpyAsync(ws.h_weight.data(), ws.weight.data(), size_t(rows) * 4, cudaMemcpyDeviceToHost, s),
-          "routing download");
-    check(cudaStreamSynchronize(s), "routing synchronisation");
-
-    // Group: rows of expert 0 first (tokens ascending), then expert 1, ... count[e] rows from offset[e].
-    std::vector<int64_t> count(size_t(E), 0), offset(size_t(E) + 1, 0);
-    for (int32_t e : ws.h_expert) {
-        if (e < 0 || e >= E) throw cuda_error("MoE routing produced expert " + std::to_string(e));
-        ++count[size_t(e)];
+    ws.count.reserve(size_t(E + 1));
+    ws.h_count.reserve(size_t(E + 1));
+    check(launch_group({ws.expert.data(), ws.weight.data(), n, E, k, ws.count.data(), ws.index.data(),
+                        ws.cweight.data()},
+                       s),
+          "MoE grouping kernel");
+    mark("MoE grouping kernel");
+    // cuBLAS takes each expert's rows from the host: the one wait of the block
+    check(cudaMemcpyAsync(ws.h_count.data(), ws.count.data(), size_t(E + 1) * 4, cudaMemcpyDeviceToHost, s),
+          "expert row counts download");
+    check(cudaStreamSynchronize(s), "expert row counts synchronisation");
+    mark("MoE row counts to the host");
+    if (ws.h_count[size_t(E)] != 0)
+        throw cuda_error("MoE routing produced " + std::to_string(ws.h_count[size_t(E)]) +
+                         " expert choices outside [0, " + std::to_string(E) + ") or repeated within a token");
+    std::vector<int64_t> count(static_cast<size_t>(E), 0), offset(static_cast<size_t>(E) + 1, 0);
+    for (int64_t e = 0; e < E; ++e) {
+        count[size_t(e)] = ws.h_count[size_t(e)];
+        offset[size_t(e + 1)] = offset[size_t(e)] + count[size_t(e)];
     }
-    for (int64_t e = 0; e < E; ++e) offset[size_t(e + 1)] = offset[size_t(e)] + count[size_t(e)];
-    ws.h_index.assign(size_t(2 * rows), 0);
-    ws.h_cweight.assign(size_t(rows), 0.0f);
-    std::vector<int64_t> next(offset.begin(), offset.end() - 1);
-    std::vector<int32_t> order(static_cast<size_t>(k));
-    for (int64_t t = 0; t < n; ++t) {
-        // This token's choices in ascending expert order (the order the CPU reference adds them in).
-        for (int64_t j = 0; j < k; ++j) order[size_t(j)] = int32_t(j);
-        std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-            return ws.h_expert[size_t(t * k + a)] < ws.h_expert[size_t(t * k + b)];
-        });
-        for (int64_t j = 0; j < k; ++j) {
-            const int64_t choice = t * k + order[size_t(j)];
-            const int32_t e = ws.h_expert[size_t(choice)];
-            const int64_t r = next[size_t(e)]++;
-            ws.h_index[size_t(r)] = int32_t(t);                 // gather: grouped row r reads token t
-            ws.h_index[size_t(rows + t * k + j)] = int32_t(r);  // combine: token t's j-th term is row r
-            ws.h_cweight[size_t(t * k + j)] = ws.h_weight[size_t(choice)];
-        }
-    }
-    check(cudaMemcpyAsync(ws.index.data(), ws.h_index.data(), size_t(2 * rows) * 4, cudaMemcpyHostToDevice, s),
-          "grouping upload");
-    check(cudaMemcpyAsync(ws.cweight.data(), ws.h_cweight.data(), size_t(rows) * 4, cudaMemcpyHostToDevice, s),
-          "grouping upload");
-    mark("MoE grouping on the host (download, sort, upload)");
     if (!split) {
         // Fast precision: the GEMM inputs are bf16 anyway, so the gathered rows, the w1/w3 results and the SwiGLU
         // activations live in bf16 (a third of the bytes of fp32 results plus conversions; one more rounding, of
@@ -235,9 +310,49 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
     check(launch_combine({ws.y.data(), ws.index.data() + rows, ws.cweight.data(), n, k, H, m}, s),
           "MoE combine kernel");
     mark("MoE combine");
-    // The host vectors above are read by the async uploads: wait before the next call may overwrite them.
-    check(cudaStreamSynchronize(s), "MoE synchronisation");
-    mark("MoE closing synchronisation (host)");
+}
+
+moe_grouping group_by_expert(const std::vector<int32_t>& expert, const std::vector<float>& weight, int64_t n,
+                             int64_t E, int64_t k) {
+    const int64_t rows = n * k;
+    moe_grouping g;
+    g.count.assign(size_t(E), 0);
+    g.index.assign(size_t(2 * rows), 0);
+    g.cweight.assign(size_t(rows), 0.0f);
+    for (int64_t t = 0; t < n; ++t)
+        for (int64_t j = 0; j < k; ++j) {
+            const int32_t e = expert[size_t(t * k + j)];
+            bool repeated = false;
+            for (int64_t i = 0; i < j; ++i) repeated = repeated || expert[size_t(t * k + i)] == e;
+            if (e < 0 || e >= E || repeated)
+                throw cuda_error("MoE routing gave token " + std::to_string(t) + " expert " + std::to_string(e) +
+                                 (repeated ? " twice" : " (outside [0, " + std::to_string(E) + "))"));
+            ++g.count[size_t(e)];
+        }
+    std::vector<int64_t> next(size_t(E), 0);
+    for (int64_t e = 1; e < E; ++e) next[size_t(e)] = next[size_t(e - 1)] + g.count[size_t(e - 1)];
+    std::vector<int64_t> order(static_cast<size_t>(k));
+    for (int64_t t = 0; t < n; ++t) {
+        for (int64_t j = 0; j < k; ++j) order[size_t(j)] = j;
+        std::sort(order.begin(), order.end(),
+                  [&](int64_t a, int64_t b) { return expert[size_t(t * k + a)] < expert[size_t(t * k + b)]; });
+        for (int64_t jj = 0; jj < k; ++jj) {
+            const int64_t choice = t * k + order[size_t(jj)];
+            const int64_t r = next[size_t(expert[size_t(choice)])]++;
+            g.index[size_t(r)] = int32_t(t);
+            g.index[size_t(rows + t * k + jj)] = int32_t(r);
+            g.cweight[size_t(t * k + jj)] = weight[size_t(choice)];
+        }
+    }
+    return g;
+}
+
+cudaError_t launch_group(const group_params& p, cudaStream_t s) {
+    if (p.E < 1 || p.E > k_group_max_experts || p.k < 1 || p.k > k_max_top || p.k > p.E)
+        return cudaErrorInvalidValue;
+    if (p.n * p.k > int64_t(INT32_MAX)) return cudaErrorInvalidValue;  // grouped rows are int32
+    group_kernel<<<1, k_group_threads, 0, s>>>(p);
+    return cudaGetLastError();
 }
 
 }  // namespace m1::cuda

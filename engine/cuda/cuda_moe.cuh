@@ -3,8 +3,9 @@
 // experts y = w2 · (SiLU(w1 g) ⊙ (w3 g)) computed grouped by expert (one pair of cuBLAS products per expert that has
 // tokens), contributions summed per token in ascending expert order, as the CPU reference adds them.
 //
-// Prefill groups on the host: the routing is copied back (one synchronisation per MoE layer). Decode (moe_decode)
-// keeps everything on the device.
+// Prefill groups the rows by expert on the device (launch_group) and copies only the E row counts back: cuBLAS takes
+// each expert's row count from the host, so that is one synchronisation per MoE layer. Decode (moe_decode) keeps
+// everything on the device.
 //
 // Dimension letters: n tokens, H hidden, E experts, k experts per token, I intermediate.
 // Thread-safety: moe_forward uses the workspace it is given; one call per workspace at a time.
@@ -28,6 +29,34 @@ struct route_params {
 };
 cudaError_t launch_route(const route_params& p, cudaStream_t s);
 
+// Rows grouped by expert, the order moe_forward's products and combine use: grouped row r belongs to expert e for
+// r in [offset[e], offset[e] + count[e]), offset the exclusive prefix sum of count; within an expert, tokens in
+// ascending order. index[r] (r < n·k) is the token grouped row r reads (gather); index[n·k + t·k + j] is the grouped
+// row of token t's j-th choice in ascending expert order, and cweight[t·k + j] its routing weight (combine).
+struct moe_grouping {
+    std::vector<int32_t> count;  // (E)
+    std::vector<int32_t> index;  // (2·n·k)
+    std::vector<float> cweight;  // (n·k)
+};
+
+// The CPU counterpart of launch_group, from the routing's (n, k) experts and weights. Throws cuda_error naming the
+// token when a choice is outside [0, E) or a token chooses one expert twice.
+moe_grouping group_by_expert(const std::vector<int32_t>& expert, const std::vector<float>& weight, int64_t n,
+                             int64_t E, int64_t k);
+
+// The same grouping on the device, one CTA (E <= 256, k <= 16): count (E + 1) gets the row counts and, in
+// count[E], the number of invalid choices (outside [0, E) or repeated within a token; then nothing else is
+// written); index (2·n·k) and cweight (n·k) as in moe_grouping.
+struct group_params {
+    const int32_t* expert = nullptr;  // (n, k)
+    const float* weight = nullptr;    // (n, k)
+    int64_t n = 0, E = 0, k = 0;
+    int32_t* count = nullptr;
+    int32_t* index = nullptr;
+    float* cweight = nullptr;
+};
+cudaError_t launch_group(const group_params& p, cudaStream_t s);
+
 struct moe_weights {
     const float* router = nullptr;  // (E, H) fp32
     const bf16* w13 = nullptr;      // (E, 2I, H): rows [0, I) = w1 (gate), rows [I, 2I) = w3 (up)
@@ -40,6 +69,7 @@ struct moe_workspace {
     device_buffer<float> logits;    // (n, E)
     device_buffer<int32_t> expert;  // (n, k)
     device_buffer<float> weight;    // (n, k)
+    device_buffer<int32_t> count;   // (E + 1) rows per expert, then the invalid choices (launch_group)
     device_buffer<int32_t> index;   // (n·k) gather: token of each grouped row, then (n, k) combine rows
     device_buffer<float> cweight;   // (n, k) combine weights, ascending expert per token
     device_buffer<float> xg;        // (n·k, H) grouped inputs
@@ -48,8 +78,7 @@ struct moe_workspace {
     device_buffer<float> y;         // (n·k, H)
     device_buffer<bf16> cvt;        // bf16 GEMM inputs (hi, lo) of one expert
     device_buffer<bf16> xg16, y13_16, act16;  // fast prefill: the same three in bf16
-    std::vector<int32_t> h_expert, h_index;
-    std::vector<float> h_weight, h_cweight;
+    pinned_buffer<int32_t> h_count;  // (E + 1) the counts on the host
 };
 
 // Decode (n <= k_gemv_max_rows tokens): router GEMV, routing, one expert GEMV per (token, choice) reading its

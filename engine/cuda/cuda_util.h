@@ -123,6 +123,37 @@ private:
     size_t m_count = 0;
 };
 
+// Page-locked host memory of `count` elements of T, for asynchronous copies that must not be staged (uninitialised).
+// reserve() grows without keeping the contents.
+template <class T>
+class pinned_buffer {
+public:
+    pinned_buffer() = default;
+    ~pinned_buffer() { release(); }
+    pinned_buffer(const pinned_buffer&) = delete;
+    pinned_buffer& operator=(const pinned_buffer&) = delete;
+
+    void reserve(size_t count) {
+        if (count <= m_count) return;
+        release();
+        void* p = nullptr;
+        check(cudaMallocHost(&p, count * sizeof(T)), "cudaMallocHost");
+        m_ptr = static_cast<T*>(p);
+        m_count = count;
+    }
+    void release() {
+        if (m_ptr) cudaFreeHost(m_ptr);
+        m_ptr = nullptr;
+        m_count = 0;
+    }
+    T* data() const { return m_ptr; }
+    T& operator[](size_t i) const { return m_ptr[i]; }
+
+private:
+    T* m_ptr = nullptr;
+    size_t m_count = 0;
+};
+
 class cuda_stream {
 public:
     cuda_stream() { check(cudaStreamCreateWithFlags(&m_stream, cudaStreamNonBlocking), "cudaStreamCreate"); }

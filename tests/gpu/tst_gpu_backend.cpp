@@ -111,7 +111,8 @@ void stage_clock_on(gpu_test::suite& s, cuda::cuda_backend& be, const std::vecto
             what + ": one embedding per chunk of 64 (" + std::to_string(chunks) + ")");
     s.check(runs("input RMSNorm") == layers * chunks && runs("post-attention RMSNorm") == layers * chunks &&
                 runs("output projection") == layers * chunks && runs("expert w2 products") == layers * chunks &&
-                runs("MoE grouping on the host (download, sort, upload)") == layers * chunks,
+                runs("MoE grouping kernel") == layers * chunks &&
+                runs("MoE row counts to the host") == layers * chunks,
             what + ": every layer's norms, output projection and MoE steps once per chunk");
     s.check(runs("lightning kernel") == lightning * chunks && runs("attention kernel") == (layers - lightning) * chunks,
             what + ": the lightning kernel in the lightning layers, the attention kernel in the others");
