@@ -46,6 +46,16 @@ floor_layout bf16_head() {
     return l;
 }
 
+// An empty model run of W16 in fast precision, for the report tests to fill.
+bench_result w16_model_run() {
+    bench_result r;
+    r.mode = "model";
+    r.config_name = "w16";
+    r.config = bench_config("w16");
+    r.precision = "fast";
+    return r;
+}
+
 }  // namespace
 
 class TestBenchFloors : public QObject {
@@ -141,11 +151,7 @@ private slots:
     }
 
     void reportRatios() {
-        bench_result r;
-        r.mode = "model";
-        r.config_name = "w16";
-        r.config = bench_config("w16");
-        r.precision = "fast";
+        bench_result r = w16_model_run();
         r.ceil.copy_bytes_per_s = k_copy;
         r.ceil.gemm_flops_per_s = k_gemm;
         context_result cr;
@@ -169,11 +175,7 @@ private slots:
     // --stages: each context's stages go to the JSON in the order measured; the table lists the last context's,
     // slowest first, with their share of the summed stage time.
     void reportStages() {
-        bench_result r;
-        r.mode = "model";
-        r.config_name = "w16";
-        r.config = bench_config("w16");
-        r.precision = "fast";
+        bench_result r = w16_model_run();
         context_result cr;
         cr.context = 8192;
         cr.prefill_s = 0.5;
