@@ -4,6 +4,7 @@
 #include "engine/cuda/cuda_decode.h"
 #include "engine/cuda/cuda_decode_gemv.cuh"
 #include "engine/cuda/cuda_gemm.h"
+#include "engine/cuda/cuda_layer.h"
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/cuda/cuda_ops.cuh"
 #include "engine/cuda/cuda_random.cuh"
@@ -381,20 +382,8 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
 
     for (int64_t l = 0; l < c.num_layers; ++l) {
         const layer& w = m_layers[size_t(l)];
-        rmsnorm_params in{};
-        if (l == 0) {
-            in.res = ws.x.data();
-        } else {  // the previous layer's residual α_mlp·g + β_mlp·m, fused into this layer's input norm
-            in.res = ws.g.data();
-            in.branch = ws.m.data();
-            in.alpha = float(c.mlp_alpha);
-            in.beta = float(c.mlp_beta);
-        }
-        in.w = w.input_norm.data();
-        in.n = n;
-        in.dim = H;
-        in.eps = float(c.rms_norm_eps);
-        in.y = ws.h.data();
+        rmsnorm_params in =
+            input_norm_of(c, l, ws.x.data(), ws.g.data(), ws.m.data(), w.input_norm.data(), n, ws.h.data());
         if (!split) in.y_bf16 = cvt;  // fast precision: the projections' bf16 input, written by the norm itself
         check(launch_rmsnorm(in, s), "input RMSNorm kernel");
         mark("input RMSNorm");
@@ -436,17 +425,11 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             mark("SiLU of q/k/v");
             check(n == 1 ? launch_lightning_decode(lp, s) : launch_lightning_prefill(lp, s), "lightning kernel");
             mark("lightning kernel");
-            rmsnorm_params on{};
-            on.res = ws.o.data();
-            on.w = w.out_norm.data();
-            on.n = n;
-            on.dim = D;
-            on.eps = float(c.lightning_norm_eps);
-            on.y = ws.o.data();
             if (tensor_parallel())
                 tp_out_norm(w.out_norm.data(), n, D);
             else
-                check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
+                check(launch_rmsnorm(lightning_out_norm_of(c, ws.o.data(), w.out_norm.data(), n), s),
+                      "lightning output RMSNorm kernel");
             mark("lightning output RMSNorm");
             // h is still in cvt as bf16 (hi, then lo when split) from the q/k/v product: no second conversion
             linear_converted(blas, cvt, split ? cvt + n * H : nullptr, n, H, w.gate.data(), D, ws.gate.data());
@@ -462,38 +445,16 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             product_h(w.proj.data(), D + 2 * KV, ws.proj.data());
             mark("attention q/k/v product");
             cuda_state::kv& cache = st.cache[size_t(l)];
-            rope_cache_params rp{};
-            rp.q = ws.proj.data();
-            rp.ld_q = D + 2 * KV;
-            rp.k = ws.proj.data() + D;
-            rp.v = ws.proj.data() + D + KV;
-            rp.ld_kv = D + 2 * KV;
-            rp.n = n;
-            rp.n_heads = nh;
-            rp.n_kv_heads = c.num_kv_heads;
-            rp.d = d;
-            rp.rotary_dim = c.rotary_dim;
-            rp.pos0 = st.pos;
-            rp.inv_freq = m_inv_freq.data();
-            rp.k_cache = cache.k.data();
-            rp.v_cache = cache.v.data();
-            rp.kv_f32 = st.kv_elem == 4;
-            check(launch_rope_cache(rp, s), "RoPE kernel");
+            const bool kv_f32 = st.kv_elem == 4;
+            check(launch_rope_cache(rope_cache_of(c, ws.proj.data(), n, st.pos, m_inv_freq.data(), cache.k.data(),
+                                                  cache.v.data(), kv_f32),
+                                    s),
+                  "RoPE kernel");
             mark("RoPE and KV cache append");
-            attention_params ap{};
-            ap.q = ws.proj.data();
-            ap.ld_q = D + 2 * KV;
-            ap.k_cache = cache.k.data();
-            ap.v_cache = cache.v.data();
-            ap.kv_f32 = st.kv_elem == 4;
-            ap.n = n;
-            ap.n_heads = nh;
-            ap.n_kv_heads = c.num_kv_heads;
-            ap.d = d;
-            ap.pos0 = st.pos;
-            ap.scale = float(1.0 / std::sqrt(double(d)));
-            ap.o = ws.o.data();
-            check(launch_attention(ap, s), "attention kernel");
+            check(launch_attention(
+                      attention_of(c, ws.proj.data(), cache.k.data(), cache.v.data(), kv_f32, n, st.pos, ws.o.data()),
+                      s),
+                  "attention kernel");
             mark("attention kernel");
         }
         if (o_in_cvt)
@@ -503,17 +464,9 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         mark("output projection");
         all_reduce(ws.b.data(), n * H);  // row-parallel out_proj / o_proj: partial sums over the ranks' heads
 
-        rmsnorm_params post{};
-        post.res = ws.h.data();
-        post.branch = ws.b.data();
-        post.alpha = float(c.attn_alpha(l));
-        post.beta = float(c.attn_beta(l));
-        post.w = w.post_norm.data();
-        post.n = n;
-        post.dim = H;
-        post.eps = float(c.rms_norm_eps);
-        post.y = ws.g.data();
-        check(launch_rmsnorm(post, s), "post-attention RMSNorm kernel");
+        check(launch_rmsnorm(
+                  post_attention_norm_of(c, l, ws.h.data(), ws.b.data(), w.post_norm.data(), n, ws.g.data()), s),
+              "post-attention RMSNorm kernel");
         mark("post-attention RMSNorm");
 
         moe_weights mw{w.router.data(), w.w13.data(),        w.w2.data(),        H,
@@ -526,17 +479,10 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
     if (want_logits) {
         const int64_t count = n - first_row;
         ws.logits.reserve(size_t(count * V));
-        rmsnorm_params fin{};
-        fin.res = ws.g.data() + first_row * H;
-        fin.branch = ws.m.data() + first_row * H;
-        fin.alpha = float(c.mlp_alpha);
-        fin.beta = float(c.mlp_beta);
-        fin.w = m_final_norm.data();
-        fin.n = count;
-        fin.dim = H;
-        fin.eps = float(c.rms_norm_eps);
-        fin.y = ws.h.data();
-        check(launch_rmsnorm(fin, s), "final RMSNorm kernel");
+        check(launch_rmsnorm(final_norm_of(c, ws.g.data() + first_row * H, ws.m.data() + first_row * H,
+                                           m_final_norm.data(), count, ws.h.data()),
+                             s),
+              "final RMSNorm kernel");
         mark("final RMSNorm");
         if (!m_head16) {
             linear_f32(blas, ws.h.data(), count, H, m_lm_head.data(), V, ws.logits.data());

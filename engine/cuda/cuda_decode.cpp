@@ -2,6 +2,7 @@
 
 #include "engine/cuda/cuda_attention.cuh"
 #include "engine/cuda/cuda_decode_gemv.cuh"
+#include "engine/cuda/cuda_layer.h"
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/cuda/cuda_ops.cuh"
 #include "engine/cuda/cuda_tp_collective.h"
@@ -82,21 +83,10 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
     }
     for (size_t l = 0; l < m_m.layers.size(); ++l) {
         const decode_layer& w = m_m.layers[l];
-        rmsnorm_params in{};
-        if (l == 0) {
-            in.res = m_x.data();
-        } else {  // the previous layer's residual α_mlp·g + β_mlp·m, fused into this layer's input norm
-            in.res = m_g.data();
-            in.branch = m_m_out.data();
-            in.alpha = float(c.mlp_alpha);
-            in.beta = float(c.mlp_beta);
-        }
-        in.w = w.input_norm;
-        in.n = n;
-        in.dim = H;
-        in.eps = float(c.rms_norm_eps);
-        in.y = m_h.data();
-        check(launch_rmsnorm(in, s), "input RMSNorm kernel");
+        check(launch_rmsnorm(input_norm_of(c, int64_t(l), m_x.data(), m_g.data(), m_m_out.data(), w.input_norm, n,
+                                           m_h.data()),
+                             s),
+              "input RMSNorm kernel");
 
         if (w.kind == layer_kind::lightning) {
             gemv(s, w.proj, false, 3 * D, H, m_h.data(), n, m_proj.data(), pdl, "qkv GEMV (SiLU epilogue)",
@@ -108,13 +98,6 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
             lp.o = m_o.data();
             lp.scratch = m_scratch.data();
             check(n == 1 ? launch_lightning_decode(lp, s) : launch_lightning_prefill(lp, s), "lightning kernel");
-            rmsnorm_params on{};
-            on.res = m_o.data();
-            on.w = w.out_norm;
-            on.n = n;
-            on.dim = D;
-            on.eps = float(c.lightning_norm_eps);
-            on.y = m_o.data();
             if (m_m.tp.collective) {  // the norm's row spans every rank's heads: its sum of squares is all-reduced
                 check(launch_sum_squares(m_o.data(), n, D, m_ss.data(), s), "lightning output sum-of-squares kernel");
                 all_reduce(m_ss.data(), n);
@@ -122,44 +105,20 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
                                         float(c.lightning_norm_eps), m_o.data(), s),
                       "lightning output norm kernel");
             } else {
-                check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
+                check(launch_rmsnorm(lightning_out_norm_of(c, m_o.data(), w.out_norm, n), s),
+                      "lightning output RMSNorm kernel");
             }
             // o = o · sigmoid(h · gateᵀ), in the product's epilogue
             gemv(s, w.gate, false, D, H, m_h.data(), n, m_o.data(), pdl, "output gate GEMV", gemv_epilogue::gate,
                  m_o.data());
         } else {
             gemv(s, w.proj, false, D + 2 * KV, H, m_h.data(), n, m_proj.data(), pdl, "qkv GEMV");
-            rope_cache_params rp{};
-            rp.q = m_proj.data();
-            rp.ld_q = D + 2 * KV;
-            rp.k = m_proj.data() + D;
-            rp.v = m_proj.data() + D + KV;
-            rp.ld_kv = D + 2 * KV;
-            rp.n = n;
-            rp.n_heads = nh;
-            rp.n_kv_heads = c.num_kv_heads;
-            rp.d = d;
-            rp.rotary_dim = c.rotary_dim;
-            rp.pos0 = st.pos;
+            rope_cache_params rp = rope_cache_of(c, m_proj.data(), n, st.pos, m_m.inv_freq, st.k_cache[l],
+                                                 st.v_cache[l], st.kv_f32);
             rp.pos_dev = pos_dev;
-            rp.inv_freq = m_m.inv_freq;
-            rp.k_cache = st.k_cache[l];
-            rp.v_cache = st.v_cache[l];
-            rp.kv_f32 = st.kv_f32;
             check(launch_rope_cache(rp, s), "RoPE kernel");
             attention_decode_params ap{};
-            ap.a.q = m_proj.data();
-            ap.a.ld_q = D + 2 * KV;
-            ap.a.k_cache = st.k_cache[l];
-            ap.a.v_cache = st.v_cache[l];
-            ap.a.kv_f32 = st.kv_f32;
-            ap.a.n = n;
-            ap.a.n_heads = nh;
-            ap.a.n_kv_heads = c.num_kv_heads;
-            ap.a.d = d;
-            ap.a.pos0 = st.pos;
-            ap.a.scale = float(1.0 / std::sqrt(double(d)));
-            ap.a.o = m_o.data();
+            ap.a = attention_of(c, m_proj.data(), st.k_cache[l], st.v_cache[l], st.kv_f32, n, st.pos, m_o.data());
             ap.pos_dev = pos_dev;
             ap.max_keys = st.capacity;
             ap.part = part;
@@ -168,17 +127,9 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
         gemv(s, w.out, false, H, D, m_o.data(), n, m_b.data(), pdl, "out projection GEMV");
         all_reduce(m_b.data(), n * H);  // row-parallel out_proj / o_proj: partial sums over the ranks' heads
 
-        rmsnorm_params post{};
-        post.res = m_h.data();
-        post.branch = m_b.data();
-        post.alpha = float(c.attn_alpha(int64_t(l)));
-        post.beta = float(c.attn_beta(int64_t(l)));
-        post.w = w.post_norm;
-        post.n = n;
-        post.dim = H;
-        post.eps = float(c.rms_norm_eps);
-        post.y = m_g.data();
-        check(launch_rmsnorm(post, s), "post-attention RMSNorm kernel");
+        check(launch_rmsnorm(post_attention_norm_of(c, int64_t(l), m_h.data(), m_b.data(), w.post_norm, n, m_g.data()),
+                             s),
+              "post-attention RMSNorm kernel");
 
         const moe_weights mw{w.router, w.w13, w.w2, H, c.num_experts, c.experts_per_token, c.intermediate_size};
         moe_decode(s, mw, m_g.data(), n, m_m_out.data(), m_moe, pdl);
@@ -186,17 +137,11 @@ void cuda_decoder::enqueue(const decode_state& st, const int32_t* d_ids, const i
     }
     if (!d_logits) return;
     const int64_t count = n - first_row;
-    rmsnorm_params fin{};
-    fin.res = m_g.data() + first_row * H;
-    fin.branch = m_m_out.data() + first_row * H;
-    fin.alpha = float(c.mlp_alpha);
-    fin.beta = float(c.mlp_beta);
-    fin.w = m_m.final_norm;
-    fin.n = count;
-    fin.dim = H;
-    fin.eps = float(c.rms_norm_eps);
-    fin.y = m_h.data();
-    check(launch_rmsnorm(fin, s), "final RMSNorm kernel");
+    check(launch_rmsnorm(
+              final_norm_of(c, m_g.data() + first_row * H, m_m_out.data() + first_row * H, m_m.final_norm, count,
+                            m_h.data()),
+              s),
+          "final RMSNorm kernel");
     gemv(s, m_m.lm_head, m_m.lm_head_f32, V, H, m_h.data(), count, d_logits, pdl, "LM head GEMV");
 }
 
