@@ -15,19 +15,14 @@
 
 namespace m1::cuda {
 
-// Layer l's input RMSNorm into y: of the embedding x at layer 0, else of the previous layer's residual
-// α_mlp·g + β_mlp·m (g: its post-attention norm, m: its MoE output).
-inline rmsnorm_params input_norm_of(const model_config& c, int64_t l, const float* x, const float* g, const float* m,
-                                    const float* w, int64_t n, float* y) {
+// RMSNorm of the residual α·res + β·branch (branch null: of res alone) over the hidden size, into y.
+inline rmsnorm_params residual_norm_of(const model_config& c, const float* res, const float* branch, double alpha,
+                                       double beta, const float* w, int64_t n, float* y) {
     rmsnorm_params p{};
-    if (l == 0) {
-        p.res = x;
-    } else {
-        p.res = g;
-        p.branch = m;
-        p.alpha = float(c.mlp_alpha);
-        p.beta = float(c.mlp_beta);
-    }
+    p.res = res;
+    p.branch = branch;
+    p.alpha = float(alpha);
+    p.beta = float(beta);
     p.w = w;
     p.n = n;
     p.dim = c.hidden_size;
@@ -36,26 +31,24 @@ inline rmsnorm_params input_norm_of(const model_config& c, int64_t l, const floa
     return p;
 }
 
+// Layer l's input RMSNorm into y: of the embedding x at layer 0, else of the previous layer's residual
+// α_mlp·g + β_mlp·m (g: its post-attention norm, m: its MoE output).
+inline rmsnorm_params input_norm_of(const model_config& c, int64_t l, const float* x, const float* g, const float* m,
+                                    const float* w, int64_t n, float* y) {
+    return l == 0 ? residual_norm_of(c, x, nullptr, 1, 1, w, n, y)
+                  : residual_norm_of(c, g, m, c.mlp_alpha, c.mlp_beta, w, n, y);
+}
+
 // Layer l's post-attention RMSNorm into g of the residual α_attn·h + β_attn·b (b: the attention's output projection).
 inline rmsnorm_params post_attention_norm_of(const model_config& c, int64_t l, const float* h, const float* b,
                                              const float* w, int64_t n, float* g) {
-    rmsnorm_params p{};
-    p.res = h;
-    p.branch = b;
-    p.alpha = float(c.attn_alpha(l));
-    p.beta = float(c.attn_beta(l));
-    p.w = w;
-    p.n = n;
-    p.dim = c.hidden_size;
-    p.eps = float(c.rms_norm_eps);
-    p.y = g;
-    return p;
+    return residual_norm_of(c, h, b, c.attn_alpha(l), c.attn_beta(l), w, n, g);
 }
 
 // The final RMSNorm into y of `count` rows of the last layer's residual α_mlp·g + β_mlp·m.
 inline rmsnorm_params final_norm_of(const model_config& c, const float* g, const float* m, const float* w,
                                     int64_t count, float* y) {
-    return input_norm_of(c, 1, nullptr, g, m, w, count, y);
+    return residual_norm_of(c, g, m, c.mlp_alpha, c.mlp_beta, w, count, y);
 }
 
 // A lightning layer's output RMSNorm over its heads' D = nh·d values, in place on o.
