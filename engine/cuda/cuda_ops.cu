@@ -26,6 +26,10 @@ __device__ float block_sum(float v, float* scratch) {
     return total;
 }
 
+__device__ float sigmoidf_(float x) {
+    return 1.0f / (1.0f + expf(-x));
+}
+
 // Rows of up to k_norm_regs · blockDim.x elements (every M1 norm: 6144 or 8192 with 1024 threads) are read once into
 // registers, with all of a thread's loads (values and weights) issued before any is used: one round trip instead of
 // one per element, which is what a decode step's single row is bound by. Longer rows take the two-pass loop. Both
@@ -60,7 +64,8 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
             const int64_t i = threadIdx.x + int64_t(j) * blockDim.x;
             if (i >= p.dim) break;
             if (sum_out) sum_out[i] = v[j];
-            const float y = w[j] * (v[j] * scale);
+            float y = w[j] * (v[j] * scale);
+            if (p.gate) y = y * sigmoidf_(p.gate[r * p.dim + i]);
             if (p.y) p.y[r * p.dim + i] = y;
             if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
         }
@@ -77,7 +82,8 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
     for (int64_t i = threadIdx.x; i < p.dim; i += blockDim.x) {
         // The same thread wrote sum_out[i] above, so reading it back is safe even when it aliases res or branch.
         const float v = sum_out ? sum_out[i] : (br ? p.alpha * res[i] + p.beta * br[i] : res[i]);
-        const float y = p.w[i] * (v * scale);
+        float y = p.w[i] * (v * scale);
+        if (p.gate) y = y * sigmoidf_(p.gate[r * p.dim + i]);
         if (p.y) p.y[r * p.dim + i] = y;
         if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
     }
@@ -86,10 +92,6 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
 __global__ void to_bf16_kernel(const float* x, bf16* out, int64_t count) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x)
         out[i] = __float2bfloat16(x[i]);
-}
-
-__device__ float sigmoidf_(float x) {
-    return 1.0f / (1.0f + expf(-x));
 }
 
 __global__ void silu_kernel(float* x, int64_t count) {

@@ -26,7 +26,9 @@ cudaError_t launch_embed(const embed_params& p, cudaStream_t s);
 //   sum = alpha·res + beta·branch   (sum = res when branch is null)
 //   y   = w ⊙ (sum · rsqrt(mean(sum²) + eps))
 // sum_out (optional) receives sum; y (optional) fp32, y_bf16 (optional) the same rounded to bf16. sum_out may alias
-// res or branch, y may alias res (each element is read and written by one thread).
+// res or branch, y may alias res (each element is read and written by one thread). With gate (optional, (n, dim)),
+// both outputs are gated: y = (w ⊙ (sum · rsqrt(...))) ⊙ sigmoid(gate), the lightning output's norm and gate in one
+// pass, bit for bit the norm followed by launch_gate / launch_gate_bf16.
 struct rmsnorm_params {
     const float* res = nullptr;     // (n, dim)
     const float* branch = nullptr;  // (n, dim) or null
@@ -37,6 +39,7 @@ struct rmsnorm_params {
     float* sum_out = nullptr;  // (n, dim) or null
     float* y = nullptr;        // (n, dim) or null
     bf16* y_bf16 = nullptr;    // (n, dim) or null
+    const float* gate = nullptr;  // (n, dim) or null
 };
 cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s);
 

@@ -72,6 +72,42 @@ void rmsnorm_fused(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim,
             k_tol_bf16);
 }
 
+// The lightning output's norm with its gate (rmsnorm_params::gate): bit for bit the norm followed by the gate, into
+// fp32 and into bf16, on both of the kernel's paths (rows in registers, and longer rows); and against
+// cpu::rmsnorm and cpu::sigmoid.
+void rmsnorm_gated(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim) {
+    const std::vector<float> o = r.fill(size_t(n * dim), -2, 2, false), g = r.fill(size_t(n * dim), -4, 4, false);
+    const std::vector<float> w = r.fill(size_t(dim), 0.8f, 1.2f, false);
+    device_buffer<float> d_o, d_g, d_w, normed(size_t(n * dim)), y(size_t(n * dim)), two_step(size_t(n * dim));
+    d_o.upload(o);
+    d_g.upload(g);
+    d_w.upload(w);
+    device_buffer<bf16> y16(size_t(n * dim)), two_step16(size_t(n * dim));
+    rmsnorm_params p{};
+    p.res = d_o.data();
+    p.w = d_w.data();
+    p.n = n;
+    p.dim = dim;
+    p.eps = 1e-6f;
+    p.y = normed.data();
+    check(launch_rmsnorm(p, nullptr), "rmsnorm");
+    check(launch_gate(normed.data(), d_g.data(), two_step.data(), n * dim, nullptr), "gate");
+    check(launch_gate_bf16(normed.data(), d_g.data(), two_step16.data(), n * dim, nullptr), "gate bf16");
+    p.gate = d_g.data();
+    p.y = y.data();
+    p.y_bf16 = y16.data();
+    check(launch_rmsnorm(p, nullptr), "rmsnorm with gate");
+    const std::string what = shape("RMSNorm with gate", n, dim);
+    s.check(y.download(size_t(n * dim)) == two_step.download(size_t(n * dim)),
+            what + ": fp32 bit for bit the norm, then the gate");
+    s.check(download_bf16(y16.data(), size_t(n * dim)) == download_bf16(two_step16.data(), size_t(n * dim)),
+            what + ": bf16 bit for bit the norm, then the gate into bf16");
+    std::vector<float> ref(size_t(n * dim));
+    cpu::rmsnorm(o.data(), w.data(), n, dim, 1e-6f, ref.data());
+    for (size_t i = 0; i < ref.size(); ++i) ref[i] *= cpu::sigmoid(g[i]);
+    s.close(what + " against the CPU", rel_err(y.download(ref.size()), ref), k_tol_f32);
+}
+
 void elementwise(gpu_test::suite& s, gpu_test::rng& r, int64_t rows, int64_t I) {
     const std::vector<float> x = r.fill(size_t(rows * 2 * I), -4, 4, false), g = r.fill(size_t(rows * I), -4, 4, false);
     device_buffer<float> d_x, d_g;
@@ -202,6 +238,9 @@ int main() {
             rmsnorm_fused(s, r, 300, 6144, br);
             rmsnorm_fused(s, r, 7, 8192, br);
         }
+        rmsnorm_gated(s, r, 3, 48);
+        rmsnorm_gated(s, r, 33, 8192);    // the lightning output of M1: rows in registers
+        rmsnorm_gated(s, r, 5, 3 * 8192);  // longer than the registers hold: the two-pass loop
         elementwise(s, r, 3, 40);
         elementwise(s, r, 37, 9216);
         cublas_handle h(nullptr);
