@@ -79,10 +79,7 @@ void run_model_bench(const model_run_options& o, bench_result& r) {
 
     auto st = be.new_state();
     double cumulative = 0;
-    stage_clock clock;  // installed around the prefill calls only, with o.stages
-    struct uninstall {
-        ~uninstall() { stage_clock::install(nullptr); }
-    } uninstall_on_exit;
+    stage_clock clock;  // installed around the prefill calls only, with o.stages (uninstalls itself on a throw)
     for (size_t i = 0; i < o.contexts.size(); ++i) {
         const int64_t ctx = o.contexts[i];
         const bool last = i + 1 == o.contexts.size();

@@ -14,7 +14,6 @@
 #include "engine/model/forward.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -425,35 +424,32 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
             mark("SiLU of q/k/v");
             check(n == 1 ? launch_lightning_decode(lp, s) : launch_lightning_prefill(lp, s), "lightning kernel");
             mark("lightning kernel");
-            // h is still in cvt as bf16 (hi, then lo when split) from the q/k/v product: no second conversion
-            const rmsnorm_params on = lightning_out_norm_of(c, ws.o.data(), w.out_norm.data(), n);
-            if (!split && !tensor_parallel()) {
-                // the norm and the gate in one pass, straight to bf16: the out_proj input (h in cvt is used up)
-                linear_converted(blas, cvt, nullptr, n, H, w.gate.data(), D, ws.gate.data());
-                mark("output gate product");
-                rmsnorm_params gated = on;
-                gated.y = nullptr;
-                gated.y_bf16 = cvt;
-                gated.gate = ws.gate.data();
-                check(launch_rmsnorm(gated, s), "lightning output RMSNorm and gate kernel");
-                mark("lightning output RMSNorm and gate");
-                o_in_cvt = true;
-            } else {
+            // Fast precision on one GPU runs the norm and the gate in one pass, after the gate product. That product
+            // takes h from cvt, still there as bf16 (hi, then lo when split) from the q/k/v product.
+            const bool fused_gate = !split && !tensor_parallel();
+            rmsnorm_params on = lightning_out_norm_of(c, ws.o.data(), w.out_norm.data(), n);
+            if (!fused_gate) {
                 if (tensor_parallel())
                     tp_out_norm(w.out_norm.data(), n, D);
                 else
                     check(launch_rmsnorm(on, s), "lightning output RMSNorm kernel");
                 mark("lightning output RMSNorm");
-                linear_converted(blas, cvt, split ? cvt + n * H : nullptr, n, H, w.gate.data(), D, ws.gate.data());
-                mark("output gate product");
-                if (split) {
-                    check(launch_gate(ws.o.data(), ws.gate.data(), ws.o.data(), n * D, s), "output gate kernel");
-                } else {  // the gated output goes straight to bf16, the out_proj input (h in cvt is used up)
-                    check(launch_gate_bf16(ws.o.data(), ws.gate.data(), cvt, n * D, s), "output gate kernel (bf16)");
-                    o_in_cvt = true;
-                }
-                mark("output gate");
             }
+            linear_converted(blas, cvt, split ? cvt + n * H : nullptr, n, H, w.gate.data(), D, ws.gate.data());
+            mark("output gate product");
+            // fast precision: the gated output goes straight to bf16, the out_proj input (h in cvt is used up)
+            if (fused_gate) {
+                on.y = nullptr;
+                on.y_bf16 = cvt;
+                on.gate = ws.gate.data();
+                check(launch_rmsnorm(on, s), "lightning output RMSNorm and gate kernel");
+            } else if (split) {
+                check(launch_gate(ws.o.data(), ws.gate.data(), ws.o.data(), n * D, s), "output gate kernel");
+            } else {
+                check(launch_gate_bf16(ws.o.data(), ws.gate.data(), cvt, n * D, s), "output gate kernel (bf16)");
+            }
+            o_in_cvt = !split;
+            mark(fused_gate ? "lightning output RMSNorm and gate" : "output gate");
         } else {
             product_h(w.proj.data(), D + 2 * KV, ws.proj.data());
             mark("attention q/k/v product");

@@ -9,7 +9,6 @@
 #include "engine/cuda/cuda_tp_ops.cuh"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
 namespace m1::cuda {

@@ -257,14 +257,12 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
           "expert row counts download");
     check(cudaStreamSynchronize(s), "expert row counts synchronisation");
     mark("MoE row counts to the host");
-    if (ws.h_count[size_t(E)] != 0)
-        throw cuda_error("MoE routing produced " + std::to_string(ws.h_count[size_t(E)]) +
-                         " expert choices outside [0, " + std::to_string(E) + ") or repeated within a token");
-    std::vector<int64_t> count(static_cast<size_t>(E), 0), offset(static_cast<size_t>(E) + 1, 0);
-    for (int64_t e = 0; e < E; ++e) {
-        count[size_t(e)] = ws.h_count[size_t(e)];
-        offset[size_t(e + 1)] = offset[size_t(e)] + count[size_t(e)];
-    }
+    const int32_t* count = ws.h_count.data();  // (E) rows per expert, then the invalid choices
+    if (count[E] != 0)
+        throw cuda_error("MoE routing produced " + std::to_string(count[E]) + " expert choices outside [0, " +
+                         std::to_string(E) + ") or repeated within a token");
+    std::vector<int64_t> offset(static_cast<size_t>(E) + 1, 0);
+    for (int64_t e = 0; e < E; ++e) offset[size_t(e + 1)] = offset[size_t(e)] + count[e];
     if (!split) {
         // Fast precision: the GEMM inputs are bf16 anyway, so the gathered rows, the w1/w3 results and the SwiGLU
         // activations live in bf16 (a third of the bytes of fp32 results plus conversions; one more rounding, of
@@ -275,15 +273,15 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
         check(launch_gather_rows_bf16(g, ws.index.data(), rows, H, ws.xg16.data(), s), "MoE gather kernel (bf16)");
         mark("MoE gather");
         for (int64_t e = 0; e < E; ++e)
-            if (count[size_t(e)] > 0)
-                linear_bf16_out(blas, ws.xg16.data() + offset[size_t(e)] * H, count[size_t(e)], H,
+            if (count[e] > 0)
+                linear_bf16_out(blas, ws.xg16.data() + offset[size_t(e)] * H, count[e], H,
                                 w.w13 + e * 2 * I * H, 2 * I, ws.y13_16.data() + offset[size_t(e)] * 2 * I);
         mark("expert w1/w3 products");
         check(launch_swiglu_bf16(ws.y13_16.data(), ws.act16.data(), rows, I, s), "SwiGLU kernel (bf16)");
         mark("SwiGLU");
         for (int64_t e = 0; e < E; ++e)
-            if (count[size_t(e)] > 0)
-                linear_bf16(blas, ws.act16.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
+            if (count[e] > 0)
+                linear_bf16(blas, ws.act16.data() + offset[size_t(e)] * I, count[e], I, w.w2 + e * H * I, H,
                             ws.y.data() + offset[size_t(e)] * H);
         mark("expert w2 products");
     } else {
@@ -295,15 +293,15 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
         mark("MoE gather");
         // The conversion scratch is shared by the experts' products: they run in order on one stream.
         for (int64_t e = 0; e < E; ++e)
-            if (count[size_t(e)] > 0)
-                linear_act(blas, s, ws.xg.data() + offset[size_t(e)] * H, count[size_t(e)], H, w.w13 + e * 2 * I * H,
+            if (count[e] > 0)
+                linear_act(blas, s, ws.xg.data() + offset[size_t(e)] * H, count[e], H, w.w13 + e * 2 * I * H,
                            2 * I, ws.y13.data() + offset[size_t(e)] * 2 * I, ws.cvt.data(), split);
         mark("expert w1/w3 products");
         check(launch_swiglu(ws.y13.data(), ws.act.data(), rows, I, s), "SwiGLU kernel");
         mark("SwiGLU");
         for (int64_t e = 0; e < E; ++e)
-            if (count[size_t(e)] > 0)
-                linear_act(blas, s, ws.act.data() + offset[size_t(e)] * I, count[size_t(e)], I, w.w2 + e * H * I, H,
+            if (count[e] > 0)
+                linear_act(blas, s, ws.act.data() + offset[size_t(e)] * I, count[e], I, w.w2 + e * H * I, H,
                            ws.y.data() + offset[size_t(e)] * H, ws.cvt.data(), split);
         mark("expert w2 products");
     }
@@ -327,7 +325,7 @@ moe_grouping group_by_expert(const std::vector<int32_t>& expert, const std::vect
             if (e < 0 || e >= E || repeated)
                 throw cuda_error("MoE routing gave token " + std::to_string(t) + " expert " + std::to_string(e) +
                                  (repeated ? " twice" : " (outside [0, " + std::to_string(E) + "))"));
-            ++g.count[size_t(e)];
+            ++g.count[e];
         }
     std::vector<int64_t> next(size_t(E), 0);
     for (int64_t e = 1; e < E; ++e) next[size_t(e)] = next[size_t(e - 1)] + g.count[size_t(e - 1)];

@@ -91,9 +91,8 @@ void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n,
                 bool pdl = false);
 
 // g: (n, H) fp32 normed input; m: (n, H) written. split: expert inputs as bf16 hi + lo (see linear_act).
-// clock: when given, an event after each step (router product, routing, the host's grouping round trip, gather,
-// expert products, SwiGLU, combine, the closing synchronisation; cuda_stage_clock.h). Throws cuda_error on a
-// failed call.
+// clock: when given, an event after each step (router product, routing, grouping, the wait for the row counts,
+// gather, expert products, SwiGLU, combine; cuda_stage_clock.h). Throws cuda_error on a failed call.
 void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m,
                  moe_workspace& ws, bool split, stage_clock* clock = nullptr);
 

@@ -4,9 +4,9 @@
 // later one. Gaps where the GPU waited for the host (the MoE routing round trip, launch latency) land in the stage
 // that follows them, so the host's share shows up under its own name where the code marks it.
 //
-// Nothing is recorded unless a clock is installed: stage_mark() costs one pointer test then. An installed clock
-// records without synchronising; collect() waits for the recorded events (call it after a forward has finished)
-// and adds their intervals to the totals. Events cost about a microsecond each on the stream, so a profiled
+// Nothing is recorded unless a clock is installed: the backend then pays one pointer test per stage. An installed
+// clock records without synchronising; collect() waits for the recorded events (call it after a forward has
+// finished) and adds their intervals to the totals. Events cost about a microsecond each on the stream, so a profiled
 // prefill is slightly slower than a plain one: the benchmark reports both.
 //
 // Ownership: the clock owns its events. Thread-safety: one installed clock per process, marked by the thread that
@@ -33,8 +33,8 @@ public:
     stage_clock(const stage_clock&) = delete;
     stage_clock& operator=(const stage_clock&) = delete;
 
-    // The clock stage_mark() records on; nullptr (the default) records nothing. The caller keeps `c` alive while
-    // it is installed.
+    // The clock the backend's prefill records on; nullptr (the default) records nothing. A clock that is installed
+    // when it is destroyed uninstalls itself.
     static void install(stage_clock* c);
     static stage_clock* installed();
 
@@ -58,13 +58,5 @@ private:
     size_t m_used = 0;
     std::vector<stage_total> m_totals;
 };
-
-inline void stage_begin(cudaStream_t s) {
-    if (stage_clock* c = stage_clock::installed()) c->begin(s);
-}
-
-inline void stage_mark(cudaStream_t s, const char* stage) {
-    if (stage_clock* c = stage_clock::installed()) c->mark(s, stage);
-}
 
 }  // namespace m1::cuda
