@@ -84,16 +84,10 @@ void fork_exact(gpu_test::suite& s, backend& be, const std::vector<int32_t>& ids
 void stage_clock_on(gpu_test::suite& s, cuda::cuda_backend& be, const std::vector<int32_t>& ids,
                     const std::string& what) {
     const std::vector<float> plain = session_logits(be, ids, 64, -1);
-    cuda::stage_clock clock;
+    cuda::stage_clock clock;  // uninstalls itself if the prefill throws
     cuda::stage_clock::install(&clock);
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<float> clocked;
-    try {
-        clocked = session_logits(be, ids, 64, -1);
-    } catch (...) {
-        cuda::stage_clock::install(nullptr);
-        throw;
-    }
+    const std::vector<float> clocked = session_logits(be, ids, 64, -1);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     cuda::stage_clock::install(nullptr);
     clock.collect();
