@@ -71,10 +71,4 @@ double stage_clock::total_seconds() const {
     return s;
 }
 
-void stage_clock::reset() {
-    m_used = 0;
-    m_charged.clear();
-    m_totals.clear();
-}
-
 }  // namespace m1::cuda

@@ -7,7 +7,7 @@
 // Nothing is recorded unless a clock is installed: the backend then pays one pointer test per stage. An installed
 // clock records without synchronising; collect() waits for the recorded events (call it after a forward has
 // finished) and adds their intervals to the totals. Events cost about a microsecond each on the stream, so a profiled
-// prefill is slightly slower than a plain one: the benchmark reports both.
+// prefill is slightly slower than a plain one (the benchmark notes this beside its times).
 //
 // Ownership: the clock owns its events. Thread-safety: one installed clock per process, marked by the thread that
 // runs the backend's forward (tensor-parallel ranks run on their own threads and do not mark).
@@ -48,7 +48,6 @@ public:
     // Totals per stage in the order the stages were first seen.
     const std::vector<stage_total>& totals() const { return m_totals; }
     double total_seconds() const;
-    void reset();
 
 private:
     cudaEvent_t next_event();
