@@ -709,10 +709,6 @@ cudaError_t launch_fused_d(const lightning_params& p, cudaStream_t s) {
     return p.silu ? launch_fused<D, float, true>(p, s) : launch_fused<D, float, false>(p, s);
 }
 
-bool aligned16(const void* x) {
-    return (reinterpret_cast<uintptr_t>(x) & 15) == 0;
-}
-
 bool per_block_supported(const lightning_params& p) {
     return (p.d == 16 || p.d == 32 || p.d == 64 || p.d == 128) && p.block > 0 && p.scratch && p.q && p.o &&
            !p.q16 && !p.o16 && !p.silu && p.ld % 2 == 0 && p.head_stride % 2 == 0 && p.ldo % 2 == 0;
@@ -723,8 +719,8 @@ bool per_block_supported(const lightning_params& p) {
 bool lightning_fused_supported(const lightning_params& p) {
     const bool b16 = p.q16 != nullptr;
     const int64_t e = b16 ? 8 : 4;  // elements per 16-byte cp.async chunk
-    const bool inputs = b16 ? p.k16 && p.v16 && aligned16(p.q16) && aligned16(p.k16) && aligned16(p.v16)
-                            : p.q && p.k && p.v && aligned16(p.q) && aligned16(p.k) && aligned16(p.v);
+    const bool inputs = b16 ? p.k16 && p.v16 && aligned(p.q16, 16) && aligned(p.k16, 16) && aligned(p.v16, 16)
+                            : p.q && p.k && p.v && aligned(p.q, 16) && aligned(p.k, 16) && aligned(p.v, 16);
     return (p.d == 64 || p.d == 128) && p.block >= k_step && inputs && p.ld % e == 0 && p.head_stride % e == 0 &&
            (p.o || p.o16) && p.ldo % 2 == 0 && p.state && p.pw && p.n_heads > 0 && p.n_heads <= 65535;
 }

@@ -1,5 +1,7 @@
 #include "engine/cuda/cuda_ops.cuh"
 
+#include <algorithm>
+
 namespace m1::cuda {
 
 namespace {
@@ -59,13 +61,27 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
         for (int j = 0; j < k_norm_regs; ++j) ss += v[j] * v[j];
         ss = block_sum(ss, scratch);  // its barriers also order every read above before the writes below
         const float scale = rsqrtf(ss / float(p.dim) + p.eps);
+        // v becomes y and w, no longer needed, takes the gate: all of a thread's gate loads issue together, after
+        // its sum_out stores (which the gate must not alias) and before any y store, instead of one round trip each
 #pragma unroll
         for (int j = 0; j < k_norm_regs; ++j) {
             const int64_t i = threadIdx.x + int64_t(j) * blockDim.x;
             if (i >= p.dim) break;
             if (sum_out) sum_out[i] = v[j];
-            float y = w[j] * (v[j] * scale);
-            if (p.gate) y = y * sigmoidf_(p.gate[r * p.dim + i]);
+            v[j] = w[j] * (v[j] * scale);
+        }
+        if (p.gate) {
+#pragma unroll
+            for (int j = 0; j < k_norm_regs; ++j) {
+                const int64_t i = threadIdx.x + int64_t(j) * blockDim.x;
+                if (i < p.dim) w[j] = p.gate[r * p.dim + i];
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < k_norm_regs; ++j) {
+            const int64_t i = threadIdx.x + int64_t(j) * blockDim.x;
+            if (i >= p.dim) break;
+            const float y = p.gate ? v[j] * sigmoidf_(w[j]) : v[j];
             if (p.y) p.y[r * p.dim + i] = y;
             if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
         }
@@ -99,11 +115,30 @@ __global__ void silu_kernel(float* x, int64_t count) {
         x[i] = x[i] * sigmoidf_(x[i]);
 }
 
-// bf16 in place, two at a time: x = bf16(SiLU(x)) computed in fp32.
-__global__ void silu_bf16_kernel(__nv_bfloat162* x, int64_t pairs) {
-    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < pairs; i += int64_t(gridDim.x) * blockDim.x) {
-        const float2 v = __bfloat1622float2(x[i]);
-        x[i] = __floats2bfloat162_rn(v.x * sigmoidf_(v.x), v.y * sigmoidf_(v.y));
+// Eight bf16 (16 bytes) as one load or store: the bandwidth-bound passes over bf16 activations move whole vectors.
+union bf16x8 {
+    uint4 raw;
+    __nv_bfloat162 pair[4];
+};
+
+// bf16 in place: x = bf16(SiLU(x)) computed in fp32, eight at a time (x 16-byte aligned), then the count % 8 tail.
+__global__ void silu_bf16_kernel(bf16* x, int64_t count) {
+    const int64_t vectors = count / 8, stride = int64_t(gridDim.x) * blockDim.x;
+    const int64_t first = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+    uint4* xv = reinterpret_cast<uint4*>(x);
+    for (int64_t i = first; i < vectors; i += stride) {
+        bf16x8 v;
+        v.raw = xv[i];
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+            const float2 f = __bfloat1622float2(v.pair[j]);
+            v.pair[j] = __floats2bfloat162_rn(f.x * sigmoidf_(f.x), f.y * sigmoidf_(f.y));
+        }
+        xv[i] = v.raw;
+    }
+    for (int64_t i = vectors * 8 + first; i < count; i += stride) {
+        const float f = __bfloat162float(x[i]);
+        x[i] = __float2bfloat16(f * sigmoidf_(f));
     }
 }
 
@@ -146,6 +181,23 @@ __global__ void gather_rows_bf16_kernel(const float* x, const int32_t* index, in
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) out[r * dim + i] = __float2bfloat16(src[i]);
 }
 
+// The same four columns at a time: dim % 4 == 0, x 16-byte and out 8-byte aligned.
+__global__ void gather_rows_bf16_vec_kernel(const float* x, const int32_t* index, int64_t dim, bf16* out) {
+    const int64_t r = blockIdx.x, quads = dim / 4;
+    const float4* src = reinterpret_cast<const float4*>(x + int64_t(index[r]) * dim);
+    uint2* dst = reinterpret_cast<uint2*>(out + r * dim);
+    for (int64_t i = threadIdx.x; i < quads; i += blockDim.x) {
+        const float4 f = src[i];
+        union {
+            uint2 raw;
+            __nv_bfloat162 pair[2];
+        } v;
+        v.pair[0] = __floats2bfloat162_rn(f.x, f.y);
+        v.pair[1] = __floats2bfloat162_rn(f.z, f.w);
+        dst[i] = v.raw;
+    }
+}
+
 __global__ void swiglu_bf16_kernel(const bf16* in, bf16* out, int64_t rows, int64_t I) {
     const int64_t count = rows * I;
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x) {
@@ -155,12 +207,47 @@ __global__ void swiglu_bf16_kernel(const bf16* in, bf16* out, int64_t rows, int6
     }
 }
 
+// The same eight outputs at a time: I % 8 == 0, in and out 16-byte aligned.
+__global__ void swiglu_bf16_vec_kernel(const bf16* in, bf16* out, int64_t rows, int64_t I) {
+    const int64_t per_row = I / 8, vectors = rows * per_row;
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < vectors; i += int64_t(gridDim.x) * blockDim.x) {
+        const int64_t r = i / per_row, c = (i % per_row) * 8;
+        bf16x8 g, u, y;
+        g.raw = *reinterpret_cast<const uint4*>(in + r * 2 * I + c);
+        u.raw = *reinterpret_cast<const uint4*>(in + r * 2 * I + I + c);
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+            const float2 gf = __bfloat1622float2(g.pair[j]), uf = __bfloat1622float2(u.pair[j]);
+            y.pair[j] = __floats2bfloat162_rn(gf.x * sigmoidf_(gf.x) * uf.x, gf.y * sigmoidf_(gf.y) * uf.y);
+        }
+        *reinterpret_cast<uint4*>(out + r * I + c) = y.raw;
+    }
+}
+
 __global__ void combine_kernel(combine_params p) {
     const int64_t t = blockIdx.x;
     for (int64_t i = threadIdx.x; i < p.H; i += blockDim.x) {
         float acc = 0;
         for (int64_t j = 0; j < p.k; ++j) acc += p.y[int64_t(p.row[t * p.k + j]) * p.H + i] * p.weight[t * p.k + j];
         p.out[t * p.H + i] = acc;
+    }
+}
+
+// The same four columns at a time: H % 4 == 0, y and out 16-byte aligned.
+__global__ void combine_vec_kernel(combine_params p) {
+    const int64_t t = blockIdx.x, quads = p.H / 4;
+    float4* out = reinterpret_cast<float4*>(p.out + t * p.H);
+    for (int64_t i = threadIdx.x; i < quads; i += blockDim.x) {
+        float4 acc = make_float4(0, 0, 0, 0);
+        for (int64_t j = 0; j < p.k; ++j) {
+            const float w = p.weight[t * p.k + j];
+            const float4 y = reinterpret_cast<const float4*>(p.y + int64_t(p.row[t * p.k + j]) * p.H)[i];
+            acc.x += y.x * w;
+            acc.y += y.y * w;
+            acc.z += y.z * w;
+            acc.w += y.w * w;
+        }
+        out[i] = acc;
     }
 }
 
@@ -193,9 +280,8 @@ cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s) {
 
 cudaError_t launch_silu_bf16(bf16* x, int64_t count, cudaStream_t s) {
     if (count == 0) return cudaSuccess;
-    if (count % 2 || reinterpret_cast<uintptr_t>(x) % 4) return cudaErrorInvalidValue;
-    silu_bf16_kernel<<<grid_stride_blocks(count / 2, k_threads), k_threads, 0, s>>>(
-        reinterpret_cast<__nv_bfloat162*>(x), count / 2);
+    if (!aligned(x, 16)) return cudaErrorInvalidValue;
+    silu_bf16_kernel<<<grid_stride_blocks(std::max<int64_t>(1, count / 8), k_threads), k_threads, 0, s>>>(x, count);
     return cudaGetLastError();
 }
 
@@ -233,19 +319,28 @@ cudaError_t launch_gather_rows(const float* x, const int32_t* index, int64_t row
 cudaError_t launch_gather_rows_bf16(const float* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
                                     cudaStream_t s) {
     if (rows == 0) return cudaSuccess;
-    gather_rows_bf16_kernel<<<unsigned(rows), k_threads, 0, s>>>(x, index, dim, out);
+    if (dim % 4 == 0 && aligned(x, 16) && aligned(out, 8))
+        gather_rows_bf16_vec_kernel<<<unsigned(rows), k_threads, 0, s>>>(x, index, dim, out);
+    else
+        gather_rows_bf16_kernel<<<unsigned(rows), k_threads, 0, s>>>(x, index, dim, out);
     return cudaGetLastError();
 }
 
 cudaError_t launch_swiglu_bf16(const bf16* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s) {
     if (rows * I == 0) return cudaSuccess;
-    swiglu_bf16_kernel<<<grid_stride_blocks(rows * I, k_threads), k_threads, 0, s>>>(in, out, rows, I);
+    if (I % 8 == 0 && aligned(in, 16) && aligned(out, 16))
+        swiglu_bf16_vec_kernel<<<grid_stride_blocks(rows * I / 8, k_threads), k_threads, 0, s>>>(in, out, rows, I);
+    else
+        swiglu_bf16_kernel<<<grid_stride_blocks(rows * I, k_threads), k_threads, 0, s>>>(in, out, rows, I);
     return cudaGetLastError();
 }
 
 cudaError_t launch_combine(const combine_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
-    combine_kernel<<<unsigned(p.n), k_threads, 0, s>>>(p);
+    if (p.H % 4 == 0 && aligned(p.y, 16) && aligned(p.out, 16))
+        combine_vec_kernel<<<unsigned(p.n), k_threads, 0, s>>>(p);
+    else
+        combine_kernel<<<unsigned(p.n), k_threads, 0, s>>>(p);
     return cudaGetLastError();
 }
 

@@ -28,7 +28,7 @@ cudaError_t launch_embed(const embed_params& p, cudaStream_t s);
 // sum_out (optional) receives sum; y (optional) fp32, y_bf16 (optional) the same rounded to bf16. sum_out may alias
 // res or branch, y may alias res (each element is read and written by one thread). With gate (optional, (n, dim)),
 // both outputs are gated: y = (w ⊙ (sum · rsqrt(...))) ⊙ sigmoid(gate), the lightning output's norm and gate in one
-// pass, bit for bit the norm followed by launch_gate / launch_gate_bf16.
+// pass, bit for bit the norm followed by launch_gate / launch_gate_bf16 (gate must not alias sum_out).
 struct rmsnorm_params {
     const float* res = nullptr;     // (n, dim)
     const float* branch = nullptr;  // (n, dim) or null
@@ -48,7 +48,7 @@ cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_
 
 // x = silu(x) in place, count elements (lightning q, k, v).
 cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s);
-// x = bf16(silu(x)) in place for bf16 x (computed in fp32); count even, x 4-byte aligned.
+// x = bf16(silu(x)) in place for bf16 x (computed in fp32); x 16-byte aligned.
 cudaError_t launch_silu_bf16(bf16* x, int64_t count, cudaStream_t s);
 
 // GEMM inputs: hi = bf16(x); when lo is not null also lo = bf16(x − hi), so that hi + lo carries ~16 significant

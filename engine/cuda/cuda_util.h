@@ -67,6 +67,11 @@ inline unsigned grid_stride_blocks(int64_t count, int threads) {
     return unsigned(b < 65535 * 16 ? b : 65535 * 16);
 }
 
+// Whether ptr is a multiple of `bytes` (a power of two): the vector loads of 8 or 16 bytes need it.
+inline bool aligned(const void* ptr, uintptr_t bytes) {
+    return (reinterpret_cast<uintptr_t>(ptr) & (bytes - 1)) == 0;
+}
+
 // A device allocation of `count` elements of T (uninitialised). reserve() grows without keeping the contents.
 template <class T>
 class device_buffer {

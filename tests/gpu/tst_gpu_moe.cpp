@@ -112,6 +112,7 @@ int main() {
             run_shape(s, r, 1, 48, 4, 32, 2, split);  // decode
             run_shape(s, r, 64, 512, 16, 1024, 2, split);
         }
+        run_shape(s, r, 50, 30, 4, 24, 2, false);  // hidden not a multiple of 4: scalar gather and combine
         run_shape(s, r, 4, 6144, 32, 9216, 2, false);  // M1 widths
         run_shape(s, r, 3, 6144, 32, 9216, 2, true);
     });
