@@ -98,7 +98,9 @@ int run_bench(const std::vector<std::string>& args) {
              "Tokens of the follow-up question after the longest context (a fork of its state; default 50, 0 = none).");
     p.option("--precision", "MODE", "fast (bf16 GEMM inputs, bf16 KV cache; default) or reference.");
     p.option("--seed", "N", "Seed of the random weights and token ids (default 1).");
-    p.option("--chunk", "N", "Tokens per prefill chunk inside the backend (default 8192).");
+    p.option("--chunk", "N",
+             "Tokens per prefill chunk inside the backend (default: the longest the GPU's memory allows, up to "
+             "16384, as the app takes; --kernels: 8192).");
     p.option("--call-tokens", "N",
              "Tokens per forward() call of the prefill; progress is printed after each "
              "(default 131072).");
@@ -112,15 +114,16 @@ int run_bench(const std::vector<std::string>& args) {
 
     long long decode_tokens = 0, follow_up = 0, seed = 0, chunk = 0, call_tokens = 0;
     if (!p.int_value("--decode-tokens", decode_tokens, 32) || !p.int_value("--follow-up", follow_up, 50) ||
-        !p.int_value("--seed", seed, 1) || !p.int_value("--chunk", chunk, 8192) ||
+        !p.int_value("--seed", seed, 1) || !p.int_value("--chunk", chunk, 0) ||
         !p.int_value("--call-tokens", call_tokens, 131072))
         return usage(p.error());
     if (decode_tokens < 1 || decode_tokens > 100000) return usage("--decode-tokens expects 1 to 100000 steps");
     if (follow_up < 0 || follow_up > 1000000) return usage("--follow-up expects 0 to 1000000 tokens");
     if (seed < 0) return usage("--seed expects a non-negative number");
-    if (chunk < 1) return usage("--chunk expects a positive number of tokens");
+    if (p.has("--chunk") && chunk < 1) return usage("--chunk expects a positive number of tokens");
     if (call_tokens < 1) return usage("--call-tokens expects a positive number of tokens");
     const bool kernels = p.has("--kernels");
+    if (kernels && chunk == 0) chunk = 8192;  // the MoE block's tokens: the shape of the records so far
     if (kernels && p.has("--stages")) return usage("--stages times the model's prefill and does not apply to --kernels");
     std::string error;
     const auto contexts =

@@ -58,6 +58,7 @@ void run_model_bench(const model_run_options& o, bench_result& r) {
     check(cudaDeviceSynchronize(), "synchronise after loading");
     r.load_s = now_s() - t_load;
     r.plan = be.plan().describe();
+    r.chunk = be.plan().chunk;  // the one the backend took (o.chunk 0: its own choice)
     peak();
 
     id_source ids(o.seed, c.vocab_size);
@@ -68,7 +69,7 @@ void run_model_bench(const model_run_options& o, bench_result& r) {
 
     {  // 1. warm-up on a throwaway state
         auto w = be.new_state();
-        const std::vector<int32_t> first = ids.next(std::min(o.chunk, o.contexts.front()));
+        const std::vector<int32_t> first = ids.next(std::min(r.chunk, o.contexts.front()));
         timed_forward(be, *w, first, logits.data());
         for (int i = 0; i < 2; ++i) {
             const int32_t id = pick.argmax(logits);

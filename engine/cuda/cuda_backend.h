@@ -48,7 +48,9 @@ struct cuda_options {
     int device = 0;
     cuda_precision precision = cuda_precision::reference;
     int64_t context = 0;       // tokens the memory plan reserves KV cache for (0: min(max_position_embeddings, 128K))
-    int64_t max_chunk = 4096;  // tokens per internal prefill chunk (rounded down to a multiple of the lightning block)
+    // Tokens per internal prefill chunk, rounded down to a multiple of the lightning block. 0: the longest that the
+    // free memory allows, up to 16,384 (choose_chunk in cuda_memory_plan.h); the plan() says which was taken.
+    int64_t max_chunk = 0;
     // Tensor parallelism (cuda_tp_backend.h runs the ranks): this backend is rank tp_rank of tp_size, holds only its
     // slice of the weights (engine/tp/tp_plan.h), keeps only its heads' states and KV cache, and sums partial results
     // through `collective` (not owned; required when tp_size > 1). Its forward() then writes the rank's

@@ -62,6 +62,19 @@ memory_plan plan_memory_tp(const model_config& c, int gpus, int64_t context, int
     return plan_memory(tp::make_tp_plan(c, gpus).rank_config(c), context, chunk, kv_bytes, expert_bytes, 2);
 }
 
+int64_t choose_chunk(const model_config& c, int64_t context, size_t device_bytes, int kv_bytes, int expert_bytes,
+                     int head_bytes) {
+    const int64_t block = std::max<int64_t>(1, c.lightning_block);
+    const int64_t longest = std::max<int64_t>(block, (std::max<int64_t>(context, 1) + block - 1) / block * block);
+    int64_t chunk = block;
+    for (int64_t want = k_auto_chunk_max; want >= block; want /= 2) {
+        chunk = std::max(block, std::min(want, longest) / block * block);
+        const memory_plan p = plan_memory(c, context, chunk, kv_bytes, expert_bytes, head_bytes);
+        if (p.total() + k_auto_chunk_reserve <= device_bytes) return chunk;
+    }
+    return chunk;
+}
+
 void check_plan_fits(const memory_plan& plan, size_t device_bytes, const std::string& origin) {
     if (plan.total() <= device_bytes) return;
     std::string msg = origin + ": the model does not fit on this GPU: it needs " + plan.describe() + ", but only " +

@@ -58,6 +58,17 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, i
 memory_plan plan_memory_tp(const model_config& c, int gpus, int64_t context, int64_t chunk, int kv_bytes = 2,
                            int expert_bytes = 2);
 
+// The prefill chunk when none is asked for (cuda_options::max_chunk = 0): the largest of k_auto_chunk_max, half of
+// it, a quarter, ... (rounded down to a multiple of the lightning block, at least one block, at most the context
+// rounded up to a block) whose plan leaves k_auto_chunk_reserve of device_bytes free. Longer chunks feed the
+// products more rows at once: W16's 131,072-token prefill on an H200 takes 5.39 s in chunks of 16,384 against
+// 5.54 s in chunks of 8,192 (tests/bench/RESULTS.md). When none fits, the smallest, which check_plan_fits then
+// refuses with its message.
+constexpr int64_t k_auto_chunk_max = 16384;
+constexpr size_t k_auto_chunk_reserve = size_t(2) << 30;
+int64_t choose_chunk(const model_config& c, int64_t context, size_t device_bytes, int kv_bytes = 2,
+                     int expert_bytes = 2, int head_bytes = 2);
+
 // Throws memory_plan_error when plan.total() exceeds device_bytes (the free memory of the GPU). The message says
 // what does not fit, by how much, and the options: a shorter context, a smaller prefill chunk, a smaller model
 // (fewer layers or experts), or more GPUs (the full 456 B MiniMax-M1 needs ~912 GB of bf16 weights, more than any

@@ -197,7 +197,7 @@ def run_transformers(a):
             res["notes"].append(f"decode at {a.decode_context} failed: {type(e).__name__}: {str(e).splitlines()[0]}")
     res["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
     try:
-        res["moe_block"] = hf_moe_block(model, a.chunk)
+        res["moe_block"] = hf_moe_block(model, a.chunk or 8192)
     except Exception as e:
         res["notes"].append(f"MoE block timing failed: {type(e).__name__}: {str(e).splitlines()[0]}")
     del model
@@ -295,7 +295,7 @@ def torch_kernels(a, experts):
         del q, k, v
         torch.cuda.empty_cache()
     H, I, topk = WIDTHS["hidden"], WIDTHS["intermediate"], WIDTHS["top_k"]
-    rows = max(1, a.chunk * topk // experts)
+    rows = max(1, (a.chunk or 8192) * topk // experts)
     for name, kin, nout in (("w13", H, 2 * I), ("w2", I, H)):
         x = torch.randn(rows, kin, device="cuda", dtype=torch.bfloat16)
         w = torch.randn(nout, kin, device="cuda", dtype=torch.bfloat16) / math.sqrt(kin)
@@ -378,7 +378,8 @@ def main():
     ap.add_argument("--decode-tokens", type=int, default=16)
     ap.add_argument("--engine-contexts", default="8192,32768,131072", help="contexts of m1 bench")
     ap.add_argument("--kernel-contexts", default="8192,32768,131072", help="attention / lightning kernel lengths")
-    ap.add_argument("--chunk", type=int, default=8192, help="prefill chunk: tokens of the MoE comparison")
+    ap.add_argument("--chunk", type=int, default=0,
+                    help="m1's prefill chunk (default: m1 chooses); the MoE comparisons use 8192 tokens unless given")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default=os.environ.get("OUT", "compare-out"), help="folder for JSON and Markdown")
     ap.add_argument("--timeout-s", type=int, default=900, help="limit for each m1 bench run")
@@ -412,13 +413,15 @@ def main():
            "transformers": None, "transformers_version": transformers.__version__,
            "layers": a.layers, "experts": a.experts, "softmax_layers": softmax_layers(a.layers),
            "command": " ".join(sys.argv)}
-    common = ["--config", cfg_path, "--seed", str(a.seed), "--chunk", str(a.chunk)]
+    common = ["--config", cfg_path, "--seed", str(a.seed)]
     if "engine" not in skip and not a.engine_json:
-        res["engine"] = run_m1(a.m1, common + ["--contexts", a.engine_contexts, "--decode-tokens",
-                                               str(a.decode_tokens), "--follow-up", "0"],
+        res["engine"] = run_m1(a.m1, common + (["--chunk", str(a.chunk)] if a.chunk else []) +
+                               ["--contexts", a.engine_contexts, "--decode-tokens", str(a.decode_tokens),
+                                "--follow-up", "0"],
                                os.path.join(a.out, "engine.json"), a.timeout_s)
     if "kernels" not in skip and not a.engine_kernels_json:
-        res["engine_kernels"] = run_m1(a.m1, common + ["--kernels", "--contexts", ",".join(map(str, a.kernel_contexts))],
+        res["engine_kernels"] = run_m1(a.m1, common + ["--chunk", str(a.chunk or 8192), "--kernels", "--contexts",
+                                                       ",".join(map(str, a.kernel_contexts))],
                                        os.path.join(a.out, "engine_kernels.json"), a.timeout_s)
     if "transformers" not in skip:
         try:

@@ -1,8 +1,9 @@
 // The CUDA memory planner. Pure arithmetic checks run everywhere (no GPU needed): the full MiniMax-M1 (456 B
 // parameters, so ~912 GB in bf16 by the model card's count) is refused for one 141 GB GPU with a message that names
 // the numbers and the options; the W16 benchmark configuration (real widths, 16 layers, ~99 GB of bf16 weights by
-// the count) fits one H200 with a 1,048,576-token KV cache. With a GPU, the backend itself refuses the full
-// model before allocating anything.
+// the count) fits one H200 with a 1,048,576-token KV cache and takes the longest automatic prefill chunk
+// there (shorter ones on less memory). With a GPU, the backend itself refuses the full model before allocating
+// anything.
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/cuda_memory_plan.h"
 #include "engine/model/model_presets.h"
@@ -59,6 +60,24 @@ int main() {
                             std::string(e.what()).find("smaller checkpoint") != std::string::npos;
         }
         s.check(short_refused, "W16 is refused on a 100 GB budget with the options named");
+
+        // The chunk a backend takes by itself: the longest that leaves the reserve free, halved until one does
+        const int64_t ctx = 1048576;
+        const auto fits = [&](int64_t chunk, size_t bytes) {
+            return cuda::plan_memory(w16, ctx, chunk).total() + cuda::k_auto_chunk_reserve <= bytes;
+        };
+        const int64_t roomy = cuda::choose_chunk(w16, ctx, h200);
+        s.check(roomy == cuda::k_auto_chunk_max && fits(roomy, h200),
+                "W16 at 1M on a 141 GB GPU takes the longest chunk, " + std::to_string(roomy));
+        const size_t tight = cuda::plan_memory(w16, ctx, 16384).total() + cuda::k_auto_chunk_reserve - 1;
+        const int64_t halved = cuda::choose_chunk(w16, ctx, tight);
+        s.check(halved == 8192 && fits(halved, tight) && !fits(16384, tight),
+                "a GPU one byte short of the 16K plan gets chunks of 8192, " + std::to_string(halved));
+        const int64_t block = w16.lightning_block;
+        s.check(cuda::choose_chunk(w16, ctx, size_t(50e9)) == block,
+                "when nothing fits, the smallest chunk (one lightning block), for check_plan_fits to refuse");
+        s.check(cuda::choose_chunk(w16, 1000, h200) == (1000 + block - 1) / block * block,
+                "a 1,000-token context gets no chunk longer than itself rounded up to a block");
 
         std::string why;
         if (gpu_test::gpu_visible(why)) {
