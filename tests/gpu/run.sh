@@ -37,7 +37,7 @@ pack)
     rm -rf "$dir" && mkdir -p "$dir/bin" "$dir/lib"
     for t in "${tests[@]}"; do cp "$build/tests/gpu/$t" "$dir/bin/"; done
     cp "$build/app/m1" "$dir/bin/"
-    for b in bench_gpu bench_attention bench_breakdown bench_tp; do [ -x "$build/tests/gpu/$b" ] && cp "$build/tests/gpu/$b" "$dir/bin/"; done
+    for b in bench_gpu bench_attention bench_breakdown bench_tp bench_gemm; do [ -x "$build/tests/gpu/$b" ] && cp "$build/tests/gpu/$b" "$dir/bin/"; done
     # Every shared library the executables load that is neither glibc's, the compiler runtime's nor CUDA's.
     for f in "$dir"/bin/*; do ldd "$f"; done | awk '/=> \// {print $3}' | sort -u |
         grep -Ev '/lib(c|m|dl|rt|pthread|stdc\+\+|gcc_s)\.so|/libcu(da|dart|blas|blasLt)\.so' |
