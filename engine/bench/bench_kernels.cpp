@@ -17,28 +17,6 @@ using namespace m1::cuda;
 
 namespace {
 
-// Uniform random values in center ± half_width from the stream `stream` (cuda_random.cuh), stored as bf16 or fp32.
-void fill(bf16* out, int64_t count, uint64_t stream, double half_width, double center = 0) {
-    random_params p;
-    p.stream = stream;
-    p.center = center;
-    p.half_width = half_width;
-    p.count = count;
-    p.out16 = out;
-    check(launch_random(p, nullptr), "random input");
-}
-
-void fill(float* out, int64_t count, uint64_t stream, double half_width, double center = 0) {
-    random_params p;
-    p.stream = stream;
-    p.center = center;
-    p.half_width = half_width;
-    p.count = count;
-    p.round_bf16 = false;
-    p.out32 = out;
-    check(launch_random(p, nullptr), "random input");
-}
-
 // Warm-up and repetitions by size, so that one shape never takes more than a few seconds of repeats.
 int reps_for(int64_t n) {
     return n <= 32768 ? 5 : n <= 131072 ? 3 : 1;
@@ -71,9 +49,9 @@ void attention_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
     if (!fits(bytes)) return out.push_back(skipped("attention prefill", shape, n, bytes));
     device_buffer<float> q(size_t(n * D)), o(size_t(n * D));
     device_buffer<bf16> kc(size_t(n * KV)), vc(size_t(n * KV));
-    fill(q.data(), n * D, 21, 1.7);
-    fill(kc.data(), n * KV, 22, 1.7);
-    fill(vc.data(), n * KV, 23, 1.7);
+    fill_uniform(q.data(), n * D, 21, 1.7);
+    fill_uniform(kc.data(), n * KV, 22, 1.7);
+    fill_uniform(vc.data(), n * KV, 23, 1.7);
     attention_params p;
     p.q = q.data();
     p.ld_q = D;
@@ -134,7 +112,7 @@ void lightning_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
         } else {
             device_buffer<bf16> qkv(size_t(n * 3 * D)), o(size_t(n * D));
             // SiLU outputs are mostly positive and O(1): uniform [0, 1] keeps the state's growth realistic.
-            fill(qkv.data(), n * 3 * D, 31, 0.5, 0.5);
+            fill_uniform(qkv.data(), n * 3 * D, 31, 0.5, 0.5);
             p.q16 = qkv.data();
             p.k16 = qkv.data() + d;
             p.v16 = qkv.data() + 2 * d;
@@ -153,7 +131,7 @@ void lightning_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
     if (!fits(bytes)) return out.push_back(skipped("lightning prefill (fp32 in/out)", shape, n, bytes));
     device_buffer<float> qkv(size_t(n * 3 * D)), o(size_t(n * D));
     device_buffer<float> scratch(static_cast<size_t>(scratch_floats));
-    fill(qkv.data(), n * 3 * D, 31, 0.5, 0.5);
+    fill_uniform(qkv.data(), n * 3 * D, 31, 0.5, 0.5);
     p.q = qkv.data();
     p.k = qkv.data() + d;
     p.v = qkv.data() + 2 * d;
@@ -168,10 +146,10 @@ void experts(const model_config& c, int64_t n, const ceilings& ceil, std::vector
     const int64_t H = c.hidden_size, I = c.intermediate_size, E = c.num_experts, k = c.experts_per_token;
     device_buffer<float> router(size_t(E * H)), g(size_t(n * H)), m(size_t(n * H));
     device_buffer<bf16> w13(size_t(E * 2 * I * H)), w2(size_t(E * H * I));
-    fill(router.data(), E * H, 41, std::sqrt(3.0 / double(H)));
-    fill(w13.data(), E * 2 * I * H, 42, std::sqrt(3.0 / double(H)));
-    fill(w2.data(), E * H * I, 43, std::sqrt(3.0 / double(I)));
-    fill(g.data(), n * H, 44, 1.7);
+    fill_uniform(router.data(), E * H, 41, std::sqrt(3.0 / double(H)));
+    fill_uniform(w13.data(), E * 2 * I * H, 42, std::sqrt(3.0 / double(H)));
+    fill_uniform(w2.data(), E * H * I, 43, std::sqrt(3.0 / double(I)));
+    fill_uniform(g.data(), n * H, 44, 1.7);
     cuda_stream stream;
     cublas_handle blas(stream.get());
     moe_workspace ws;
@@ -192,7 +170,7 @@ void experts(const model_config& c, int64_t n, const ceilings& ceil, std::vector
     const int64_t rows = std::max<int64_t>(1, n * k / E);
     device_buffer<bf16> x(size_t(rows * std::max(H, I)));
     device_buffer<float> y(size_t(rows * 2 * I));
-    fill(x.data(), rows * std::max(H, I), 45, 1.7);
+    fill_uniform(x.data(), rows * std::max(H, I), 45, 1.7);
     const struct {
         const char* name;
         int64_t in, outw;

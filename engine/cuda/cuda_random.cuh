@@ -35,4 +35,9 @@ random_params random_params_for(const tensor_spec& spec, uint64_t seed);
 
 cudaError_t launch_random(const random_params& p, cudaStream_t s);
 
+// count uniform values in center ± half_width from `stream` into out (bf16, or fp32 as drawn), on the default stream:
+// the benchmarks' random inputs. Throws cuda_error when the launch fails.
+void fill_uniform(bf16* out, int64_t count, uint64_t stream, double half_width, double center = 0);
+void fill_uniform(float* out, int64_t count, uint64_t stream, double half_width, double center = 0);
+
 }  // namespace m1::cuda

@@ -39,4 +39,29 @@ random_params random_params_for(const tensor_spec& spec, uint64_t seed) {
     return p;
 }
 
+namespace {
+
+void launch_uniform(random_params p, int64_t count, uint64_t stream, double half_width, double center) {
+    p.stream = stream;
+    p.center = center;
+    p.half_width = half_width;
+    p.count = count;
+    check(launch_random(p, nullptr), p.out16 ? "random fill (bf16)" : "random fill (fp32)");
+}
+
+}  // namespace
+
+void fill_uniform(bf16* out, int64_t count, uint64_t stream, double half_width, double center) {
+    random_params p;
+    p.out16 = out;
+    launch_uniform(p, count, stream, half_width, center);
+}
+
+void fill_uniform(float* out, int64_t count, uint64_t stream, double half_width, double center) {
+    random_params p;
+    p.round_bf16 = false;
+    p.out32 = out;
+    launch_uniform(p, count, stream, half_width, center);
+}
+
 }  // namespace m1::cuda

@@ -42,25 +42,6 @@ double time_ms(Launch launch) {
     return 1e3 * m1::bench::event_median_s([&] { check(launch(), "kernel"); }, 1, 3);
 }
 
-// count values uniform in ±1.7 from random stream `stream`, as fp32 or bf16.
-void fill_random(float* out, int64_t count, uint64_t stream) {
-    random_params p;
-    p.stream = stream;
-    p.half_width = 1.7;
-    p.count = count;
-    p.round_bf16 = false;
-    p.out32 = out;
-    check(launch_random(p, nullptr), "random fill");
-}
-void fill_random(bf16* out, int64_t count, uint64_t stream) {
-    random_params p;
-    p.stream = stream;
-    p.half_width = 1.7;
-    p.count = count;
-    p.out16 = out;
-    check(launch_random(p, nullptr), "random fill");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,9 +66,9 @@ int main(int argc, char** argv) {
     const char* filled = "";
     const auto fill = [&](bool random) {
         if (random) {
-            fill_random(q.data(), int64_t(q.size()), 21);
-            fill_random(k.data(), int64_t(k.size()), 22);
-            fill_random(v.data(), int64_t(v.size()), 23);
+            fill_uniform(q.data(), int64_t(q.size()), 21, 1.7);
+            fill_uniform(k.data(), int64_t(k.size()), 22, 1.7);
+            fill_uniform(v.data(), int64_t(v.size()), 23, 1.7);
         } else {
             check(cudaMemset(q.data(), 0x3c, q.bytes()), "fill");
             check(cudaMemset(k.data(), 0x3c, k.bytes()), "fill");

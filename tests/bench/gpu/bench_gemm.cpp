@@ -97,15 +97,6 @@ void lt_candidates(cublasLtHandle_t lt, const shape& sh, const bf16* w, const bf
     cublasLtMatmulDescDestroy(desc);
 }
 
-void fill(bf16* out, int64_t count, uint64_t stream, double half_width) {
-    random_params p;
-    p.stream = stream;
-    p.half_width = half_width;
-    p.count = count;
-    p.out16 = out;
-    check(launch_random(p, nullptr), "random fill");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -140,8 +131,8 @@ int main(int argc, char** argv) {
         device_buffer<char> y{size_t(y_bytes)};
         const size_t ws_bytes = size_t(64) << 20;
         device_buffer<char> ws{ws_bytes};
-        fill(w.data(), w_elems, 1, 0.02);
-        fill(x.data(), x_elems, 2, 1.7);
+        fill_uniform(w.data(), w_elems, 1, 0.02);
+        fill_uniform(x.data(), x_elems, 2, 1.7);
         check(cudaDeviceSynchronize(), "fill");
         cublas_handle blas(nullptr);
         cublasLtHandle_t lt = nullptr;
