@@ -351,7 +351,7 @@ bool decode_mma_supported(const attention_decode_params& p) {
     const attention_params& a = p.a;
     return !a.kv_f32 && (a.d == 64 || a.d == 128) && a.n_kv_heads > 0 && a.n_heads % a.n_kv_heads == 0 &&
            a.n_heads / a.n_kv_heads <= 16 && (a.n_kv_heads * a.d) % 8 == 0 &&
-           reinterpret_cast<uintptr_t>(a.k_cache) % 16 == 0 && reinterpret_cast<uintptr_t>(a.v_cache) % 16 == 0;
+           aligned(a.k_cache, 16) && aligned(a.v_cache, 16);
 }
 
 }  // namespace
@@ -362,7 +362,7 @@ bool attention_decode_gqa_supported(const attention_decode_params& p) {
     const int vec = a.kv_f32 ? 4 : 8;
     return a.n_kv_heads > 0 && a.n_heads % a.n_kv_heads == 0 && a.n_heads / a.n_kv_heads <= k_gqa_warps &&
            a.d % 32 == 0 && a.d <= k_gqa_max_d && a.d % vec == 0 &&
-           reinterpret_cast<uintptr_t>(a.k_cache) % 16 == 0 && reinterpret_cast<uintptr_t>(a.v_cache) % 16 == 0;
+           aligned(a.k_cache, 16) && aligned(a.v_cache, 16);
 }
 
 cudaError_t launch_attention_decode_gqa(const attention_decode_params& p, int64_t splits, cudaStream_t s) {

@@ -211,8 +211,7 @@ bool attention_tiled_supported(const attention_params& p) {
     // float2 stores need an even row stride; the kernel's fragments need d to be a multiple of 16.
     return !p.kv_f32 && (p.d == 16 || p.d == 32 || p.d == 64 || p.d == 128) && p.n_kv_heads > 0 &&
            p.n_heads % p.n_kv_heads == 0 && (p.n_kv_heads * p.d) % 8 == 0 &&
-           reinterpret_cast<uintptr_t>(p.o) % 8 == 0 && reinterpret_cast<uintptr_t>(p.k_cache) % 16 == 0 &&
-           reinterpret_cast<uintptr_t>(p.v_cache) % 16 == 0;
+           aligned(p.o, 8) && aligned(p.k_cache, 16) && aligned(p.v_cache, 16);
 }
 
 cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s) {

@@ -505,7 +505,6 @@ cudaError_t launch_variant(const attention_params& p, const CUtensorMap& k_map, 
 }  // namespace
 
 bool attention_wgmma_supported(const attention_params& p) {
-    const auto aligned = [](const void* ptr, uintptr_t a) { return reinterpret_cast<uintptr_t>(ptr) % a == 0; };
     if (p.kv_f32 || p.d != k_d || p.n_kv_heads <= 0 || p.n_heads % p.n_kv_heads != 0) return false;
     // float4 loads of q, float2 stores of o, TMA: 16-byte aligned cache rows; TMA coordinates are int32.
     if (!aligned(p.q, 16) || p.ld_q % 4 != 0 || !aligned(p.o, 8) || !aligned(p.k_cache, 16) ||

@@ -308,7 +308,7 @@ template <class W, int NT>
 cudaError_t launch_typed(const gemv_params& p, cudaStream_t s) {
     constexpr int C = wvec<W>::count;
     const bool vec = p.K % C == 0 && p.ldx % 4 == 0 && p.x_stride % 4 == 0 && p.w_stride % C == 0 &&
-                     reinterpret_cast<uintptr_t>(p.w) % 16 == 0 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0;
+                     aligned(p.w, 16) && aligned(p.x, 16);
     return vec ? launch_epilogue<W, NT, true>(p, s) : launch_epilogue<W, NT, false>(p, s);
 }
 
