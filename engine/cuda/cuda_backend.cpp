@@ -110,8 +110,6 @@ void cuda_backend::setup(const std::string& origin, bool head16) {
     if (m_options.context <= 0) m_options.context = std::min<int64_t>(c.max_position_embeddings, 131072);
     if (m_options.tp_size > 1 && !m_options.collective)
         throw std::invalid_argument(origin + ": tensor parallelism needs a collective (cuda_tp_backend.h)");
-    if (m_options.tp_size > 1 && m_options.max_chunk <= 0)  // every rank must cut the same chunks
-        throw std::invalid_argument(origin + ": a tensor-parallel rank needs an explicit max_chunk");
     m_tp = tp::make_tp_plan(c, m_options.tp_size);  // throws tp_error when the model does not split that way
     m_slice = m_tp.ranks.at(size_t(m_options.tp_rank));
     m_local = m_tp.rank_config(c);
@@ -120,7 +118,9 @@ void cuda_backend::setup(const std::string& origin, bool head16) {
     check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
     const int kv_bytes = m_options.precision == cuda_precision::reference ? 4 : 2, head_bytes = head16 ? 2 : 4;
     if (m_options.max_chunk <= 0)
-        m_options.max_chunk = choose_chunk(m_local, m_options.context, free_bytes, kv_bytes, 2, head_bytes);
+        m_options.max_chunk = m_options.tp_size > 1
+                                  ? k_tp_chunk
+                                  : choose_chunk(m_local, m_options.context, free_bytes, kv_bytes, 2, head_bytes);
     m_options.max_chunk = std::max<int64_t>(block, m_options.max_chunk / block * block);
     m_plan = plan_memory(m_local, m_options.context, m_options.max_chunk, kv_bytes, 2, head_bytes);
     check_plan_fits(m_plan, free_bytes, origin);

@@ -44,12 +44,17 @@ class cuda_decoder;   // cuda_decode.h
 
 enum class cuda_precision { reference, fast };
 
+// A tensor-parallel rank's prefill chunk when cuda_options::max_chunk is 0: every rank must cut the same chunks, so
+// it is not chosen from each GPU's free memory as a single GPU's is.
+constexpr int64_t k_tp_chunk = 4096;
+
 struct cuda_options {
     int device = 0;
     cuda_precision precision = cuda_precision::reference;
     int64_t context = 0;       // tokens the memory plan reserves KV cache for (0: min(max_position_embeddings, 128K))
     // Tokens per internal prefill chunk, rounded down to a multiple of the lightning block. 0: the longest that the
-    // free memory allows, up to 16,384 (choose_chunk in cuda_memory_plan.h); the plan() says which was taken.
+    // free memory allows, up to 16,384 (choose_chunk in cuda_memory_plan.h), or k_tp_chunk for a tensor-parallel
+    // rank; the plan() says which was taken.
     int64_t max_chunk = 0;
     // Tensor parallelism (cuda_tp_backend.h runs the ranks): this backend is rank tp_rank of tp_size, holds only its
     // slice of the weights (engine/tp/tp_plan.h), keeps only its heads' states and KV cache, and sums partial results

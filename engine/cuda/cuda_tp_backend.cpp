@@ -99,7 +99,6 @@ void cuda_tp_backend::build(Make&& make_rank) {
             o.tp_rank = r;
             o.tp_size = N;
             o.collective = m_collective.get();
-            if (o.max_chunk <= 0) o.max_chunk = k_tp_chunk;  // not each rank's own choice: the ranks cut alike
             m_ranks[size_t(r)] = make_rank(o);
         } catch (...) {
             errors[size_t(r)] = std::current_exception();

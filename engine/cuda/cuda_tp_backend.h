@@ -27,16 +27,12 @@ namespace m1::cuda {
 
 enum class tp_mode { emulated, nccl };
 
-// The ranks' prefill chunk when cuda_tp_options::rank leaves it at 0 (every rank must cut the same chunks, so it is
-// not chosen from each GPU's free memory as a single GPU's is).
-constexpr int64_t k_tp_chunk = 4096;
-
 struct cuda_tp_options {
     int tp_size = 2;
     tp_mode mode = tp_mode::nccl;
     std::vector<int> devices;  // nccl: one per rank (default 0..tp_size−1); emulated: devices[0] (default 0)
     cuda_options rank;         // precision, context, max_chunk for every rank (device and tp fields are set here;
-                               // max_chunk 0: k_tp_chunk)
+                               // max_chunk 0: k_tp_chunk, cuda_backend.h)
 };
 
 // Whether this build has NCCL (engine/cuda/CMakeLists.txt finds its header next to the CUDA toolkit) and its library
