@@ -40,7 +40,7 @@ struct model_run_options {
     std::vector<int64_t> contexts;     // ascending
     int decode_tokens = 32;
     int follow_up = 50;                                // 0: no follow-up
-    int64_t chunk = 0;  // the backend's prefill chunk (cuda_options::max_chunk; 0: the backend chooses)
+    int64_t chunk = 0;                                 // the backend's prefill chunk (max_chunk; 0: its choice)
     int64_t call_tokens = 131072;                      // tokens per forward() call of the prefill
     bool stages = false;  // also time each prefill stage with events (context_result::stages; a little slower)
     std::function<void(const std::string&)> progress;  // one line per prefill call; may be empty

@@ -197,7 +197,7 @@ def run_transformers(a):
             res["notes"].append(f"decode at {a.decode_context} failed: {type(e).__name__}: {str(e).splitlines()[0]}")
     res["peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
     try:
-        res["moe_block"] = hf_moe_block(model, a.chunk or 8192)
+        res["moe_block"] = hf_moe_block(model, a.moe_tokens)
     except Exception as e:
         res["notes"].append(f"MoE block timing failed: {type(e).__name__}: {str(e).splitlines()[0]}")
     del model
@@ -295,7 +295,7 @@ def torch_kernels(a, experts):
         del q, k, v
         torch.cuda.empty_cache()
     H, I, topk = WIDTHS["hidden"], WIDTHS["intermediate"], WIDTHS["top_k"]
-    rows = max(1, (a.chunk or 8192) * topk // experts)
+    rows = max(1, a.moe_tokens * topk // experts)
     for name, kin, nout in (("w13", H, 2 * I), ("w2", I, H)):
         x = torch.randn(rows, kin, device="cuda", dtype=torch.bfloat16)
         w = torch.randn(nout, kin, device="cuda", dtype=torch.bfloat16) / math.sqrt(kin)
@@ -391,6 +391,7 @@ def main():
     ap.add_argument("--engine-kernels-json", metavar="FILE",
                     help="the same for `m1 bench --kernels --json`")
     a = ap.parse_args()
+    a.moe_tokens = a.chunk or 8192  # tokens of the MoE comparisons and of m1 bench --kernels' MoE block
     a.hf_contexts = parse_list(a.hf_contexts)
     a.kernel_contexts = parse_list(a.kernel_contexts)
     skip = set(filter(None, a.skip.split(",")))
@@ -420,7 +421,7 @@ def main():
                                 "--follow-up", "0"],
                                os.path.join(a.out, "engine.json"), a.timeout_s)
     if "kernels" not in skip and not a.engine_kernels_json:
-        res["engine_kernels"] = run_m1(a.m1, common + ["--chunk", str(a.chunk or 8192), "--kernels", "--contexts",
+        res["engine_kernels"] = run_m1(a.m1, common + ["--chunk", str(a.moe_tokens), "--kernels", "--contexts",
                                                        ",".join(map(str, a.kernel_contexts))],
                                        os.path.join(a.out, "engine_kernels.json"), a.timeout_s)
     if "transformers" not in skip:

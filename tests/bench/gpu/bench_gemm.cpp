@@ -6,7 +6,7 @@
 // bf16 operands (uniform, full mantissas, like the benchmark's random weights).
 //
 // It answers whether choosing the algorithm per shape would speed the prefill up: on the H200 of session 5 no
-// candidate beat the default by more than ~3% at any shape (tests/bench/RESULTS.md).
+// candidate beat the default by more than ~4% at any shape (tests/bench/RESULTS.md).
 // Usage: bench_gemm [chunk]   (default 16384, the backend's choice for W16 on an H200)
 #include "engine/bench/bench_timer.h"
 #include "engine/cuda/cuda_gemm.h"
