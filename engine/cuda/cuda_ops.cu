@@ -1,6 +1,9 @@
 #include "engine/cuda/cuda_ops.cuh"
+#include "engine/cuda/cuda_mma.cuh"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 
 namespace m1::cuda {
 
@@ -102,6 +105,90 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
         if (p.gate) y = y * sigmoidf_(p.gate[r * p.dim + i]);
         if (p.y) p.y[r * p.dim + i] = y;
         if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
+    }
+}
+
+// ---- norms over many rows (prefill): rows streamed through shared memory ----
+// The kernel above holds two rows per SM (1,024 threads each) and runs each in phases, all loads, then the
+// reduction's barriers, then the stores, so an SM's memory pipe idles between rows: 55-60% of copy bandwidth at
+// 128K tokens. Here persistent CTAs walk the rows grid-stride with two stages of shared memory: the next row's res,
+// branch and gate are in flight (cp.async) while this one is reduced and written. Same arithmetic per element as
+// the register kernel (α·res + β·branch, w · (v · scale), then · sigmoid(gate)); the sum of squares is added in
+// another order. Needs dim % 4 == 0 and 16-byte aligned rows (8-byte for y_bf16).
+// Threads: 512 for rows up to 6144 (M1's residual norms: two CTAs an SM), 1,024 for longer ones (the lightning
+// output's 8192 with its gate: one CTA an SM, whose sigmoids need the warps; 256 threads measured 81 ms at 128K
+// against the register kernel's 62). The count follows dim alone: it sets the order of the sum of squares.
+constexpr int64_t k_stream_min_rows = 256;  // fewer rows: the register kernel, one CTA a row
+constexpr int64_t k_stream_max_dim = 8192;  // longer rows: the register kernel (two stages of three rows fit)
+
+__global__ void __launch_bounds__(1024) rmsnorm_stream_kernel(rmsnorm_params p) {
+    extern __shared__ __align__(16) float stage[];  // 2 stages × [res | branch | gate] rows (those given)
+    __shared__ float scratch[32];
+    const int64_t dim = p.dim, quads = dim / 4;
+    const int inputs = 1 + (p.branch ? 1 : 0) + (p.gate ? 1 : 0), gate_slot = inputs - 1;
+    const float* src1 = p.branch ? p.branch : p.gate;  // the rows of slots 1 and 2 (where given)
+    const float* src2 = p.gate;
+    const int64_t stage_floats = inputs * dim;
+    const auto issue = [&](int64_t row, int st) {
+#pragma unroll
+        for (int i = 0; i < 3; ++i) {
+            if (i >= inputs) break;
+            float* dst = stage + st * stage_floats + i * dim;
+            const float* from = (i == 0 ? p.res : i == 1 ? src1 : src2) + row * dim;
+            for (int64_t q = threadIdx.x; q < quads; q += blockDim.x) mma::cp_async16(dst + 4 * q, from + 4 * q, true);
+        }
+    };
+    int64_t row = blockIdx.x;
+    if (row >= p.n) return;
+    issue(row, 0);
+    mma::cp_async_commit();
+    for (int k = 0; row < p.n; ++k, row += gridDim.x) {
+        const int st = k & 1;
+        if (row + gridDim.x < p.n) issue(row + gridDim.x, st ^ 1);  // that stage's readers passed the barrier below
+        mma::cp_async_commit();
+        asm volatile("cp.async.wait_group 1;\n" ::);  // this row's copies (all but the newest group) have landed
+        __syncthreads();
+        float4* v4 = reinterpret_cast<float4*>(stage + st * stage_floats);
+        const float4* b4 = v4 + quads;
+        const float4* g4 = v4 + gate_slot * quads;
+        float ss = 0;
+        for (int64_t q = threadIdx.x; q < quads; q += blockDim.x) {
+            float4 v = v4[q];
+            if (p.branch) {
+                const float4 b = b4[q];
+                v = make_float4(p.alpha * v.x + p.beta * b.x, p.alpha * v.y + p.beta * b.y, p.alpha * v.z + p.beta * b.z,
+                                p.alpha * v.w + p.beta * b.w);
+                v4[q] = v;  // read back below by this same thread
+            }
+            ss += v.x * v.x;
+            ss += v.y * v.y;
+            ss += v.z * v.z;
+            ss += v.w * v.w;
+        }
+        ss = block_sum(ss, scratch);
+        const float scale = rsqrtf(ss / float(dim) + p.eps);
+        const int64_t base = row * dim;
+        for (int64_t q = threadIdx.x; q < quads; q += blockDim.x) {
+            const float4 v = v4[q];
+            if (p.sum_out) reinterpret_cast<float4*>(p.sum_out + base)[q] = v;
+            const float4 w = reinterpret_cast<const float4*>(p.w)[q];
+            float4 y = make_float4(w.x * (v.x * scale), w.y * (v.y * scale), w.z * (v.z * scale), w.w * (v.w * scale));
+            if (p.gate) {
+                const float4 g = g4[q];
+                y = make_float4(y.x * sigmoidf_(g.x), y.y * sigmoidf_(g.y), y.z * sigmoidf_(g.z), y.w * sigmoidf_(g.w));
+            }
+            if (p.y) reinterpret_cast<float4*>(p.y + base)[q] = y;
+            if (p.y_bf16) {
+                union {
+                    uint2 raw;
+                    __nv_bfloat162 pair[2];
+                } o;
+                o.pair[0] = __floats2bfloat162_rn(y.x, y.y);
+                o.pair[1] = __floats2bfloat162_rn(y.z, y.w);
+                reinterpret_cast<uint2*>(p.y_bf16 + base)[q] = o.raw;
+            }
+        }
+        __syncthreads();  // stage st is refilled by the next iteration's prefetch
     }
 }
 
@@ -259,8 +346,40 @@ cudaError_t launch_embed(const embed_params& p, cudaStream_t s) {
     return cudaGetLastError();
 }
 
+namespace {
+
+// Shared memory of the streaming kernel for p (0 where it does not serve p). The choice does not depend on the
+// gate, so a norm with its gate is bit for bit the norm followed by launch_gate.
+size_t stream_smem(const rmsnorm_params& p) {
+    const bool ok = p.n >= k_stream_min_rows && p.dim % 4 == 0 && p.dim <= k_stream_max_dim && aligned(p.res, 16) &&
+                    aligned(p.branch, 16) && aligned(p.gate, 16) && aligned(p.w, 16) && aligned(p.sum_out, 16) &&
+                    aligned(p.y, 16) && aligned(p.y_bf16, 8);
+    return ok ? 2 * size_t(1 + (p.branch ? 1 : 0) + (p.gate ? 1 : 0)) * size_t(p.dim) * sizeof(float) : 0;
+}
+
+}  // namespace
+
 cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
+    // M1_NORM_STREAM=0 keeps every norm on the register kernel (for A/B timings on one GPU)
+    static const bool stream = [] {
+        const char* v = std::getenv("M1_NORM_STREAM");
+        return !v || std::string(v) != "0";
+    }();
+    if (const size_t smem = stream ? stream_smem(p) : 0) {
+        const int threads = p.dim > 6144 ? 1024 : 512;
+        cudaError_t e =
+            cudaFuncSetAttribute(rmsnorm_stream_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem));
+        int per_sm = 0, dev = 0, sms = 0;
+        if (e == cudaSuccess)
+            e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, rmsnorm_stream_kernel, threads, smem);
+        if (e == cudaSuccess) e = cudaGetDevice(&dev);
+        if (e == cudaSuccess) e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+        if (e != cudaSuccess) return e;
+        const int64_t grid = std::min<int64_t>(p.n, int64_t(std::max(1, per_sm)) * sms);
+        rmsnorm_stream_kernel<<<unsigned(grid), threads, smem, s>>>(p);
+        return cudaGetLastError();
+    }
     const int threads = p.dim >= 4096 ? 1024 : p.dim >= 1024 ? 512 : 128;
     rmsnorm_kernel<<<unsigned(p.n), threads, 0, s>>>(p);
     return cudaGetLastError();

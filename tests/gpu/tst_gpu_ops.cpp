@@ -73,8 +73,8 @@ void rmsnorm_fused(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim,
 }
 
 // The lightning output's norm with its gate (rmsnorm_params::gate): bit for bit the norm followed by the gate, into
-// fp32 and into bf16, on both of the kernel's paths (rows in registers, and longer rows); and against
-// cpu::rmsnorm and cpu::sigmoid.
+// fp32 and into bf16, and in place, on each of the paths (rows in registers, longer rows, many rows streamed through
+// shared memory); and against cpu::rmsnorm and cpu::sigmoid.
 void rmsnorm_gated(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim) {
     const std::vector<float> o = r.fill(size_t(n * dim), -2, 2, false), g = r.fill(size_t(n * dim), -4, 4, false);
     const std::vector<float> w = r.fill(size_t(dim), 0.8f, 1.2f, false);
@@ -102,6 +102,11 @@ void rmsnorm_gated(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim)
             what + ": fp32 bit for bit the norm, then the gate");
     s.check(download_bf16(y16.data(), size_t(n * dim)) == download_bf16(two_step16.data(), size_t(n * dim)),
             what + ": bf16 bit for bit the norm, then the gate into bf16");
+    // in place (the lightning output's norm writes over its input): the same bits as into another buffer
+    p.y = d_o.data();
+    p.y_bf16 = nullptr;
+    check(launch_rmsnorm(p, nullptr), "rmsnorm with gate in place");
+    s.check(d_o.download(size_t(n * dim)) == y.download(size_t(n * dim)), what + ": in place, the same bits");
     std::vector<float> ref(size_t(n * dim));
     cpu::rmsnorm(o.data(), w.data(), n, dim, 1e-6f, ref.data());
     for (size_t i = 0; i < ref.size(); ++i) ref[i] *= cpu::sigmoid(g[i]);
@@ -235,12 +240,17 @@ int main() {
         embedding(s, r, 20000, 6144, 17);
         for (bool br : {false, true}) {
             rmsnorm_fused(s, r, 5, 48, br);
-            rmsnorm_fused(s, r, 300, 6144, br);
+            rmsnorm_fused(s, r, 200, 6144, br);  // rows in registers, one CTA a row
             rmsnorm_fused(s, r, 7, 8192, br);
+            rmsnorm_fused(s, r, 700, 6144, br);  // >= 256 rows: streamed through shared memory
+            rmsnorm_fused(s, r, 300, 8192, br);
+            rmsnorm_fused(s, r, 260, 44, br);
         }
         rmsnorm_gated(s, r, 3, 48);
         rmsnorm_gated(s, r, 33, 8192);    // the lightning output of M1: rows in registers
         rmsnorm_gated(s, r, 5, 3 * 8192);  // longer than the registers hold: the two-pass loop
+        rmsnorm_gated(s, r, 600, 8192);    // a prefill's rows: streamed
+        rmsnorm_gated(s, r, 300, 3 * 8192);  // too long for two stages in shared memory: the two-pass loop
         elementwise(s, r, 3, 40);
         elementwise(s, r, 37, 9216);
         elementwise(s, r, 5, 37);  // no 8-wide vectors in a row: the scalar kernels, and SiLU's tail past the vectors
