@@ -451,6 +451,97 @@ __device__ void convert_step(const In* staging, const fused_tiles& t) {
     convert_rows<C, DV, In, SILU>(staging, 2 * D, t.v_hi, t.v_lo, C::LDV);
 }
 
+// One step's outputs, O = diag(λ^(j+1)) Q S + ((Q Kᵀ) ⊙ M) V, for the warp's 16 queries of row group OROW and
+// its DV/2 slice columns from oc. OROW is a template argument so that the causal loops over key tiles unroll into
+// straight-line code: with a run-time row group every key tile was a branch (and a warp re-convergence) between
+// the tensor-core products, which the scheduler could then not overlap.
+template <class C, int D, int DV, int OROW>
+__device__ __forceinline__ void fused_output(const lightning_params& p, const fused_tiles& t, const bf16* s_hi,
+                                             const bf16* s_lo, const float* pw, int m, int64_t t0, int64_t h,
+                                             int64_t c0, int oc) {
+    constexpr bool LO = C::lo;
+    constexpr int LDQ = C::LDQ, LDV = C::LDV, orow = OROW;
+    const int lane = threadIdx.x % 32, g = lane / 4, tq = lane % 4;
+    const int j0 = orow * 16 + g, j1 = j0 + 8;
+    float o[C::ON][4], sc[4][2][4];
+#pragma unroll
+    for (int nt = 0; nt < C::ON; ++nt) o[nt][0] = o[nt][1] = o[nt][2] = o[nt][3] = 0.0f;
+#pragma unroll
+    for (int kt = 0; kt < 4; ++kt)
+#pragma unroll
+        for (int nt = 0; nt < 2; ++nt) sc[kt][nt][0] = sc[kt][nt][1] = sc[kt][nt][2] = sc[kt][nt][3] = 0.0f;
+#pragma unroll
+    for (int ks = 0; ks < D / 16; ++ks) {
+        uint32_t qa[4], ql[4];
+        const int qoff = (orow * 16 + lane % 16) * LDQ + ks * 16 + (lane / 16) * 8;
+        ldmatrix_x4(qa, t.q_hi + qoff);
+        if constexpr (LO) ldmatrix_x4(ql, t.q_lo + qoff);
+#pragma unroll
+        for (int np = 0; np < C::ON / 2; ++np) {  // Q·S (S as B: rows = key dims, via .trans)
+            uint32_t bh[4], bl[4] = {};
+            const int off = (ks * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * LDV + oc + np * 16 + 8 * (lane / 16);
+            ldmatrix_x4_trans(bh, s_hi + off);
+            ldmatrix_x4_trans(bl, s_lo + off);
+            mma_parts<LO, true>(o[2 * np], qa, ql, bh[0], bh[1], bl[0], bl[1]);
+            mma_parts<LO, true>(o[2 * np + 1], qa, ql, bh[2], bh[3], bl[2], bl[3]);
+        }
+#pragma unroll
+        for (int kt = 0; kt < 4; ++kt) {  // Q·Kᵀ for the key tiles up to the diagonal
+            if (kt > orow) break;
+            uint32_t bh[4], bl[4] = {};
+            const int off = (kt * 16 + lane % 8 + 8 * (lane / 16)) * LDQ + ks * 16 + 8 * ((lane / 8) % 2);
+            ldmatrix_x4(bh, t.k_hi + off);
+            if constexpr (LO) ldmatrix_x4(bl, t.k_lo + off);
+            mma_parts<LO, LO>(sc[kt][0], qa, ql, bh[0], bh[1], bl[0], bl[1]);
+            mma_parts<LO, LO>(sc[kt][1], qa, ql, bh[2], bh[3], bl[2], bl[3]);
+        }
+    }
+    const float d0 = j0 < m ? pw[j0 + 1] : 0.0f, d1 = j1 < m ? pw[j1 + 1] : 0.0f;
+#pragma unroll
+    for (int nt = 0; nt < C::ON; ++nt) {
+        o[nt][0] *= d0;
+        o[nt][1] *= d0;
+        o[nt][2] *= d1;
+        o[nt][3] *= d1;
+    }
+#pragma unroll
+    for (int kt = 0; kt < 4; ++kt) {
+        if (kt > orow) break;
+        uint32_t ph[4], pl[4];  // P = decayed, masked scores as the A operand (hi + lo)
+#pragma unroll
+        for (int x = 0; x < 4; ++x) {
+            float* pair = sc[kt][x / 2] + 2 * (x % 2);  // x: (row g | g + 8) × (keys 0-7 | 8-15)
+            const int q = x % 2 ? j1 : j0, key = kt * 16 + (x / 2) * 8 + 2 * tq;
+            const float e0 = key <= q && q < m ? pw[q - key] : 0.0f;
+            const float e1 = key + 1 <= q && q < m ? pw[q - key - 1] : 0.0f;
+            split_pack(pair[0] * e0, pair[1] * e1, ph[x], pl[x]);
+        }
+#pragma unroll
+        for (int np = 0; np < C::ON / 2; ++np) {
+            uint32_t bh[4], bl[4] = {};
+            const int off = (kt * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * LDV + oc + np * 16 + 8 * (lane / 16);
+            ldmatrix_x4_trans(bh, t.v_hi + off);
+            if constexpr (LO) ldmatrix_x4_trans(bl, t.v_lo + off);
+            mma_parts<true, LO>(o[2 * np], ph, pl, bh[0], bh[1], bl[0], bl[1]);
+            mma_parts<true, LO>(o[2 * np + 1], ph, pl, bh[2], bh[3], bl[2], bl[3]);
+        }
+    }
+#pragma unroll
+    for (int r2 = 0; r2 < 2; ++r2) {
+        const int j = r2 ? j1 : j0;
+        if (j >= m) continue;
+        const int64_t base = (t0 + j) * p.ldo + h * D + c0 + oc + 2 * tq;
+#pragma unroll
+        for (int nt = 0; nt < C::ON; ++nt) {
+            if (p.o16)
+                *reinterpret_cast<__nv_bfloat162*>(p.o16 + base + nt * 8) =
+                    __floats2bfloat162_rn(o[nt][2 * r2], o[nt][2 * r2 + 1]);
+            else
+                *reinterpret_cast<float2*>(p.o + base + nt * 8) = make_float2(o[nt][2 * r2], o[nt][2 * r2 + 1]);
+        }
+    }
+}
+
 // grid (D / DV value slices, heads), k_fz_warps warps. See the section comment for the roles of the warps.
 template <int D, int DV, typename In, bool SILU, int MIN_CTAS>
 __global__ void __launch_bounds__(k_fz_threads, MIN_CTAS) fused_kernel(lightning_params p) {
@@ -476,9 +567,11 @@ __global__ void __launch_bounds__(k_fz_threads, MIN_CTAS) fused_kernel(lightning
     for (int nt = 0; nt < C::UN; ++nt)
 #pragma unroll
         for (int e = 0; e < 4; ++e) S[nt][e] = state[(ur + g + 8 * (e / 2)) * D + uc + nt * 8 + 2 * tq + e % 2];
-    // output role: queries [16·orow, +16) of the step, slice columns [oc, oc + DV/2)
-    const int orow = warp % 4, oc = (DV / 2) * (warp / 4);
-    const int j0 = orow * 16 + g, j1 = j0 + 8;
+    // output role: queries [16·orow, +16) of the step, slice columns [oc, oc + DV/2). Row group orow multiplies
+    // orow + 1 key tiles (causal), so warps w and w + 4, which share a scheduler, take row groups r and 3 − r: the
+    // same work on every scheduler (with orow = w % 4 the fourth had both of the last groups).
+    static_assert(k_fz_warps == 8, "fused lightning: the row groups pair up over eight warps");
+    const int orow = warp < 4 ? warp : 7 - warp, oc = (DV / 2) * (warp / 4);
 
     const int64_t steps = (p.n + k_step - 1) / k_step;
     issue_step_copy<C, D, DV, In>(p, h, c0, 0, tiles_at<C>(tiles), staging);
@@ -514,85 +607,19 @@ __global__ void __launch_bounds__(k_fz_threads, MIN_CTAS) fused_kernel(lightning
             __syncthreads();  // this step's tiles and the state tile are visible
         }
 
-        // ---- output: O = diag(λ^(j+1)) Q S + ((Q Kᵀ) ⊙ M) V
-        {
-            float o[C::ON][4], sc[4][2][4];
-#pragma unroll
-            for (int nt = 0; nt < C::ON; ++nt) o[nt][0] = o[nt][1] = o[nt][2] = o[nt][3] = 0.0f;
-#pragma unroll
-            for (int kt = 0; kt < 4; ++kt)
-#pragma unroll
-                for (int nt = 0; nt < 2; ++nt) sc[kt][nt][0] = sc[kt][nt][1] = sc[kt][nt][2] = sc[kt][nt][3] = 0.0f;
-#pragma unroll
-            for (int ks = 0; ks < D / 16; ++ks) {
-                uint32_t qa[4], ql[4];
-                const int qoff = (orow * 16 + lane % 16) * LDQ + ks * 16 + (lane / 16) * 8;
-                ldmatrix_x4(qa, t.q_hi + qoff);
-                if constexpr (LO) ldmatrix_x4(ql, t.q_lo + qoff);
-#pragma unroll
-                for (int np = 0; np < C::ON / 2; ++np) {  // Q·S (S as B: rows = key dims, via .trans)
-                    uint32_t bh[4], bl[4] = {};
-                    const int off = (ks * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * LDV + oc + np * 16 + 8 * (lane / 16);
-                    ldmatrix_x4_trans(bh, s_hi + off);
-                    ldmatrix_x4_trans(bl, s_lo + off);
-                    mma_parts<LO, true>(o[2 * np], qa, ql, bh[0], bh[1], bl[0], bl[1]);
-                    mma_parts<LO, true>(o[2 * np + 1], qa, ql, bh[2], bh[3], bl[2], bl[3]);
-                }
-#pragma unroll
-                for (int kt = 0; kt < 4; ++kt) {  // Q·Kᵀ for the key tiles up to the diagonal
-                    if (kt > orow) break;
-                    uint32_t bh[4], bl[4] = {};
-                    const int off = (kt * 16 + lane % 8 + 8 * (lane / 16)) * LDQ + ks * 16 + 8 * ((lane / 8) % 2);
-                    ldmatrix_x4(bh, t.k_hi + off);
-                    if constexpr (LO) ldmatrix_x4(bl, t.k_lo + off);
-                    mma_parts<LO, LO>(sc[kt][0], qa, ql, bh[0], bh[1], bl[0], bl[1]);
-                    mma_parts<LO, LO>(sc[kt][1], qa, ql, bh[2], bh[3], bl[2], bl[3]);
-                }
-            }
-            const float d0 = j0 < m ? pw[j0 + 1] : 0.0f, d1 = j1 < m ? pw[j1 + 1] : 0.0f;
-#pragma unroll
-            for (int nt = 0; nt < C::ON; ++nt) {
-                o[nt][0] *= d0;
-                o[nt][1] *= d0;
-                o[nt][2] *= d1;
-                o[nt][3] *= d1;
-            }
-#pragma unroll
-            for (int kt = 0; kt < 4; ++kt) {
-                if (kt > orow) break;
-                uint32_t ph[4], pl[4];  // P = decayed, masked scores as the A operand (hi + lo)
-#pragma unroll
-                for (int x = 0; x < 4; ++x) {
-                    float* pair = sc[kt][x / 2] + 2 * (x % 2);  // x: (row g | g + 8) × (keys 0-7 | 8-15)
-                    const int q = x % 2 ? j1 : j0, key = kt * 16 + (x / 2) * 8 + 2 * tq;
-                    const float e0 = key <= q && q < m ? pw[q - key] : 0.0f;
-                    const float e1 = key + 1 <= q && q < m ? pw[q - key - 1] : 0.0f;
-                    split_pack(pair[0] * e0, pair[1] * e1, ph[x], pl[x]);
-                }
-#pragma unroll
-                for (int np = 0; np < C::ON / 2; ++np) {
-                    uint32_t bh[4], bl[4] = {};
-                    const int off = (kt * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * LDV + oc + np * 16 + 8 * (lane / 16);
-                    ldmatrix_x4_trans(bh, t.v_hi + off);
-                    if constexpr (LO) ldmatrix_x4_trans(bl, t.v_lo + off);
-                    mma_parts<true, LO>(o[2 * np], ph, pl, bh[0], bh[1], bl[0], bl[1]);
-                    mma_parts<true, LO>(o[2 * np + 1], ph, pl, bh[2], bh[3], bl[2], bl[3]);
-                }
-            }
-#pragma unroll
-            for (int r2 = 0; r2 < 2; ++r2) {
-                const int j = r2 ? j1 : j0;
-                if (j >= m) continue;
-                const int64_t base = (t0 + j) * p.ldo + h * D + c0 + oc + 2 * tq;
-#pragma unroll
-                for (int nt = 0; nt < C::ON; ++nt) {
-                    if (p.o16)
-                        *reinterpret_cast<__nv_bfloat162*>(p.o16 + base + nt * 8) =
-                            __floats2bfloat162_rn(o[nt][2 * r2], o[nt][2 * r2 + 1]);
-                    else
-                        *reinterpret_cast<float2*>(p.o + base + nt * 8) = make_float2(o[nt][2 * r2], o[nt][2 * r2 + 1]);
-                }
-            }
+        // ---- output (no barrier inside: the switch on the warp's row group is uniform within the warp)
+        switch (orow) {
+        case 0:
+            fused_output<C, D, DV, 0>(p, t, s_hi, s_lo, pw, m, t0, h, c0, oc);
+            break;
+        case 1:
+            fused_output<C, D, DV, 1>(p, t, s_hi, s_lo, pw, m, t0, h, c0, oc);
+            break;
+        case 2:
+            fused_output<C, D, DV, 2>(p, t, s_hi, s_lo, pw, m, t0, h, c0, oc);
+            break;
+        default:
+            fused_output<C, D, DV, 3>(p, t, s_hi, s_lo, pw, m, t0, h, c0, oc);
         }
 
         // ---- update: S = λ^m S + (diag(λ^(m−1−i)) K)ᵀ V. The step's sum goes into fresh accumulators and joins S
@@ -605,7 +632,6 @@ __global__ void __launch_bounds__(k_fz_threads, MIN_CTAS) fused_kernel(lightning
             for (int nt = 0; nt < C::UN; ++nt) dS[nt][0] = dS[nt][1] = dS[nt][2] = dS[nt][3] = 0.0f;
 #pragma unroll
             for (int ks = 0; ks < k_step / 16; ++ks) {
-                if (ks * 16 >= m) break;
                 uint32_t kh[4], kl[4], ah[4], al[4];  // Kᵀ: rows = key dims, columns = tokens (.trans)
                 const int aoff = (ks * 16 + 8 * (lane / 16) + lane % 8) * LDQ + ur + 8 * ((lane / 8) % 2);
                 ldmatrix_x4_trans(kh, t.k_hi + aoff);
