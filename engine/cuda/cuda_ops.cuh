@@ -48,7 +48,7 @@ cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_
 
 // x = silu(x) in place, count elements (lightning q, k, v).
 cudaError_t launch_silu(float* x, int64_t count, cudaStream_t s);
-// x = bf16(silu(x)) in place for bf16 x (computed in fp32); x 16-byte aligned.
+// x = bf16(silu(x)) in place for bf16 x (computed in fp32 with the fast exponential, ~1e-6); x 16-byte aligned.
 cudaError_t launch_silu_bf16(bf16* x, int64_t count, cudaStream_t s);
 
 // GEMM inputs: hi = bf16(x); when lo is not null also lo = bf16(x − hi), so that hi + lo carries ~16 significant
@@ -69,7 +69,8 @@ cudaError_t launch_gather_rows(const float* x, const int32_t* index, int64_t row
                                cudaStream_t s);
 
 // The bf16 forms the fast MoE prefill uses: rows gathered and rounded to bf16 (the expert GEMMs' input), and
-// SwiGLU of bf16 [gate | up] rows computed in fp32 and rounded to bf16 (the w2 GEMM's input).
+// SwiGLU of bf16 [gate | up] rows computed in fp32 (the fast exponential, ~1e-6) and rounded to bf16 (the w2 GEMM's
+// input).
 cudaError_t launch_gather_rows_bf16(const float* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
                                     cudaStream_t s);
 cudaError_t launch_swiglu_bf16(const bf16* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s);
