@@ -383,11 +383,29 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         check(launch_embed({ws.ids.data(), m_embed.data(), n, H, ws.x.data()}, s), "embedding kernel");
     mark("embedding");
 
+    const auto moe_of = [&](int64_t l) {
+        const layer& w = m_layers[size_t(l)];
+        return moe_weights{w.router.data(), w.w13.data(),        w.w2.data(),        H,
+                           c.num_experts,   c.experts_per_token, c.intermediate_size};
+    };
+    // The input norm of layer l > 0 with the previous layer's MoE combine folded in, where the norm kernel serves it
+    // (one GPU, a prefill's rows): its expert rows are summed while the residual is, and m is never written.
+    const auto input_norm = [&](int64_t l) {
+        rmsnorm_params in = input_norm_of(c, l, ws.x.data(), ws.g.data(), ws.m.data(),
+                                          m_layers[size_t(l)].input_norm.data(), n, ws.h.data());
+        if (!split) in.y_bf16 = cvt;  // fast precision: the projections' bf16 input, written by the norm itself
+        if (l > 0 && !tensor_parallel()) {
+            rmsnorm_params folded = in;
+            folded.branch = nullptr;
+            folded.combine = moe_pending_combine(ws.moe, moe_of(l - 1), n);
+            if (rmsnorm_combine_supported(folded)) return std::make_pair(folded, true);
+        }
+        return std::make_pair(in, false);
+    };
+    std::pair<rmsnorm_params, bool> next_norm = input_norm(0);  // .second: it sums the previous layer's combine
     for (int64_t l = 0; l < c.num_layers; ++l) {
         const layer& w = m_layers[size_t(l)];
-        rmsnorm_params in =
-            input_norm_of(c, l, ws.x.data(), ws.g.data(), ws.m.data(), w.input_norm.data(), n, ws.h.data());
-        if (!split) in.y_bf16 = cvt;  // fast precision: the projections' bf16 input, written by the norm itself
+        const rmsnorm_params in = next_norm.first;
         check(launch_rmsnorm(in, s), "input RMSNorm kernel");
         mark("input RMSNorm");
         // x · Wᵀ of h: fast precision takes the bf16 h the norm wrote, reference precision splits h into hi + lo
@@ -482,9 +500,11 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
               "post-attention RMSNorm kernel");
         mark("post-attention RMSNorm");
 
-        moe_weights mw{w.router.data(), w.w13.data(),        w.w2.data(),        H,
-                       c.num_experts,   c.experts_per_token, c.intermediate_size};
-        moe_forward(blas, s, mw, ws.g.data(), n, ws.m.data(), ws.moe, split, clock);
+        // the combine waits for the next input norm's choice, made once the expert rows have their buffers
+        moe_forward(blas, s, moe_of(l), ws.g.data(), n, ws.m.data(), ws.moe, split, clock, false);
+        const bool last = l + 1 == c.num_layers;
+        if (!last) next_norm = input_norm(l + 1);
+        if (last || !next_norm.second) moe_combine(s, moe_of(l), n, ws.m.data(), ws.moe, clock);
         all_reduce(ws.m.data(), n * H);  // w2 columns split: partial sums over the ranks' intermediate rows
     }
     st.pos += n;

@@ -228,8 +228,20 @@ cudaError_t launch_route(const route_params& p, cudaStream_t s) {
     return cudaGetLastError();
 }
 
+combine_params moe_pending_combine(const moe_workspace& ws, const moe_weights& w, int64_t n) {
+    return {ws.y.data(), ws.index.data() + n * w.k, ws.cweight.data(), n, w.k, w.H, nullptr};
+}
+
+void moe_combine(cudaStream_t s, const moe_weights& w, int64_t n, float* m, const moe_workspace& ws,
+                 stage_clock* clock) {
+    combine_params cp = moe_pending_combine(ws, w, n);
+    cp.out = m;
+    check(launch_combine(cp, s), "MoE combine kernel");
+    if (clock) clock->mark(s, "MoE combine");
+}
+
 void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m,
-                 moe_workspace& ws, bool split, stage_clock* clock) {
+                 moe_workspace& ws, bool split, stage_clock* clock, bool combine) {
     const auto mark = [&](const char* stage) {
         if (clock) clock->mark(s, stage);
     };
@@ -305,9 +317,7 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
                            ws.y.data() + offset[size_t(e)] * H, ws.cvt.data(), split);
         mark("expert w2 products");
     }
-    check(launch_combine({ws.y.data(), ws.index.data() + rows, ws.cweight.data(), n, k, H, m}, s),
-          "MoE combine kernel");
-    mark("MoE combine");
+    if (combine) moe_combine(s, w, n, m, ws, clock);
 }
 
 moe_grouping group_by_expert(const std::vector<int32_t>& expert, const std::vector<float>& weight, int64_t n,

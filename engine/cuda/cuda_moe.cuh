@@ -11,6 +11,7 @@
 // Thread-safety: moe_forward uses the workspace it is given; one call per workspace at a time.
 #pragma once
 
+#include "engine/cuda/cuda_ops.cuh"
 #include "engine/cuda/cuda_util.h"
 
 #include <cstdint>
@@ -92,8 +93,16 @@ void moe_decode(cudaStream_t s, const moe_weights& w, const float* g, int64_t n,
 
 // g: (n, H) fp32 normed input; m: (n, H) written. split: expert inputs as bf16 hi + lo (see linear_act).
 // clock: when given, an event after each step (router product, routing, grouping, the wait for the row counts,
-// gather, expert products, SwiGLU, combine; cuda_stage_clock.h). Throws cuda_error on a failed call.
+// gather, expert products, SwiGLU, combine; cuda_stage_clock.h). combine false: m is not written and the expert rows
+// stay in ws, for moe_combine or for a norm that sums them itself (moe_pending_combine). Throws cuda_error on a
+// failed call.
 void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, const float* g, int64_t n, float* m,
-                 moe_workspace& ws, bool split, stage_clock* clock = nullptr);
+                 moe_workspace& ws, bool split, stage_clock* clock = nullptr, bool combine = true);
+
+// The combine that moe_forward(…, combine = false) left in ws for its n tokens (out unset): valid until ws is used
+// again. moe_combine runs it into m (n, H).
+combine_params moe_pending_combine(const moe_workspace& ws, const moe_weights& w, int64_t n);
+void moe_combine(cudaStream_t s, const moe_weights& w, int64_t n, float* m, const moe_workspace& ws,
+                 stage_clock* clock = nullptr);
 
 }  // namespace m1::cuda

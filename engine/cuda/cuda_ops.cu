@@ -31,6 +31,17 @@ __device__ float block_sum(float v, float* scratch) {
     return total;
 }
 
+// α·res + β·branch with its roundings spelled out, so that every kernel (and every instantiation) adds the residual
+// the same way and the fused paths stay bit for bit the unfused ones.
+__device__ __forceinline__ float residual(const rmsnorm_params& p, float res, float branch) {
+    return fmaf(p.alpha, res, __fmul_rn(p.beta, branch));
+}
+
+// One element of the MoE combine: acc + y · weight, as launch_combine and the norm's folded combine both add it.
+__device__ __forceinline__ float combine_add(float acc, float y, float weight) {
+    return fmaf(y, weight, acc);
+}
+
 __device__ float sigmoidf_(float x) {
     return 1.0f / (1.0f + expf(-x));
 }
@@ -63,7 +74,7 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
             v[j] = 0.0f;
             w[j] = 0.0f;
             if (i < p.dim) {
-                v[j] = br ? p.alpha * res[i] + p.beta * br[i] : res[i];
+                v[j] = br ? residual(p, res[i], br[i]) : res[i];
                 w[j] = p.w[i];
             }
         }
@@ -100,7 +111,7 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
     }
     float ss = 0;
     for (int64_t i = threadIdx.x; i < p.dim; i += blockDim.x) {
-        const float v = br ? p.alpha * res[i] + p.beta * br[i] : res[i];
+        const float v = br ? residual(p, res[i], br[i]) : res[i];
         if (sum_out) sum_out[i] = v;
         ss += v * v;
     }
@@ -108,7 +119,7 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
     const float scale = rsqrtf(ss / float(p.dim) + p.eps);
     for (int64_t i = threadIdx.x; i < p.dim; i += blockDim.x) {
         // The same thread wrote sum_out[i] above, so reading it back is safe even when it aliases res or branch.
-        const float v = sum_out ? sum_out[i] : (br ? p.alpha * res[i] + p.beta * br[i] : res[i]);
+        const float v = sum_out ? sum_out[i] : (br ? residual(p, res[i], br[i]) : res[i]);
         float y = p.w[i] * (v * scale);
         if (p.gate) y = y * sigmoidf_(p.gate[r * p.dim + i]);
         if (p.y) p.y[r * p.dim + i] = y;
@@ -130,19 +141,25 @@ constexpr int64_t k_stream_min_rows = 256;  // fewer rows: the register kernel, 
 constexpr int64_t k_stream_max_dim = 8192;  // longer rows: the register kernel (two stages of three rows fit)
 
 __global__ void __launch_bounds__(1024) rmsnorm_stream_kernel(rmsnorm_params p) {
-    extern __shared__ __align__(16) float stage[];  // 2 stages × [res | branch | gate] rows (those given)
+    // 2 stages × [res | branch, or the combine's k expert rows | gate] rows (those given)
+    extern __shared__ __align__(16) float stage[];
     __shared__ float scratch[32];
     const int64_t dim = p.dim, quads = dim / 4;
-    const int inputs = 1 + (p.branch ? 1 : 0) + (p.gate ? 1 : 0), gate_slot = inputs - 1;
-    const float* src1 = p.branch ? p.branch : p.gate;  // the rows of slots 1 and 2 (where given)
-    const float* src2 = p.gate;
+    const int parts = p.combine.y ? int(p.combine.k) : p.branch ? 1 : 0;  // rows of the branch
+    const int inputs = 1 + parts + (p.gate ? 1 : 0), gate_slot = inputs - 1;
     const int64_t stage_floats = inputs * dim;
+    const auto source = [&](int64_t row, int i) -> const float* {  // slot i of row
+        if (i == 0) return p.res + row * dim;
+        if (i > parts) return p.gate + row * dim;
+        if (!p.combine.y) return p.branch + row * dim;
+        return p.combine.y + int64_t(p.combine.row[row * p.combine.k + i - 1]) * dim;
+    };
     const auto issue = [&](int64_t row, int st) {
 #pragma unroll
-        for (int i = 0; i < 3; ++i) {
+        for (int i = 0; i < 4; ++i) {
             if (i >= inputs) break;
             float* dst = stage + st * stage_floats + i * dim;
-            const float* from = (i == 0 ? p.res : i == 1 ? src1 : src2) + row * dim;
+            const float* from = source(row, i);
             for (int64_t q = threadIdx.x; q < quads; q += blockDim.x) mma::cp_async16(dst + 4 * q, from + 4 * q, true);
         }
     };
@@ -157,15 +174,28 @@ __global__ void __launch_bounds__(1024) rmsnorm_stream_kernel(rmsnorm_params p) 
         asm volatile("cp.async.wait_group 1;\n" ::);  // this row's copies (all but the newest group) have landed
         __syncthreads();
         float4* v4 = reinterpret_cast<float4*>(stage + st * stage_floats);
-        const float4* b4 = v4 + quads;
         const float4* g4 = v4 + gate_slot * quads;
+        float cw0 = 0.0f, cw1 = 0.0f;  // the combine's weights of this row (k <= 2)
+        if (p.combine.y) {
+            cw0 = p.combine.weight[row * p.combine.k];
+            if (parts > 1) cw1 = p.combine.weight[row * p.combine.k + 1];
+        }
         float ss = 0;
         for (int64_t q = threadIdx.x; q < quads; q += blockDim.x) {
             float4 v = v4[q];
-            if (p.branch) {
-                const float4 b = b4[q];
-                v = make_float4(p.alpha * v.x + p.beta * b.x, p.alpha * v.y + p.beta * b.y, p.alpha * v.z + p.beta * b.z,
-                                p.alpha * v.w + p.beta * b.w);
+            if (parts > 0) {
+                float4 b = v4[quads + q];
+                if (p.combine.y) {  // Σ_j weight_j · y_j, from 0 as launch_combine adds it
+                    b = make_float4(combine_add(0.0f, b.x, cw0), combine_add(0.0f, b.y, cw0),
+                                    combine_add(0.0f, b.z, cw0), combine_add(0.0f, b.w, cw0));
+                    if (parts > 1) {
+                        const float4 y1 = v4[2 * quads + q];
+                        b = make_float4(combine_add(b.x, y1.x, cw1), combine_add(b.y, y1.y, cw1),
+                                        combine_add(b.z, y1.z, cw1), combine_add(b.w, y1.w, cw1));
+                    }
+                }
+                v = make_float4(residual(p, v.x, b.x), residual(p, v.y, b.y), residual(p, v.z, b.z),
+                                residual(p, v.w, b.w));
                 v4[q] = v;  // read back below by this same thread
             }
             ss += v.x * v.x;
@@ -323,7 +353,8 @@ __global__ void combine_kernel(combine_params p) {
     const int64_t t = blockIdx.x;
     for (int64_t i = threadIdx.x; i < p.H; i += blockDim.x) {
         float acc = 0;
-        for (int64_t j = 0; j < p.k; ++j) acc += p.y[int64_t(p.row[t * p.k + j]) * p.H + i] * p.weight[t * p.k + j];
+        for (int64_t j = 0; j < p.k; ++j)
+            acc = combine_add(acc, p.y[int64_t(p.row[t * p.k + j]) * p.H + i], p.weight[t * p.k + j]);
         p.out[t * p.H + i] = acc;
     }
 }
@@ -337,10 +368,8 @@ __global__ void combine_vec_kernel(combine_params p) {
         for (int64_t j = 0; j < p.k; ++j) {
             const float w = p.weight[t * p.k + j];
             const float4 y = reinterpret_cast<const float4*>(p.y + int64_t(p.row[t * p.k + j]) * p.H)[i];
-            acc.x += y.x * w;
-            acc.y += y.y * w;
-            acc.z += y.z * w;
-            acc.w += y.w * w;
+            acc = make_float4(combine_add(acc.x, y.x, w), combine_add(acc.y, y.y, w), combine_add(acc.z, y.z, w),
+                              combine_add(acc.w, y.w, w));
         }
         out[i] = acc;
     }
@@ -359,22 +388,30 @@ namespace {
 // Shared memory of the streaming kernel for p (0 where it does not serve p). The choice does not depend on the
 // gate, so a norm with its gate is bit for bit the norm followed by launch_gate.
 size_t stream_smem(const rmsnorm_params& p) {
+    const bool combine = p.combine.y != nullptr;
+    const int64_t parts = combine ? p.combine.k : p.branch ? 1 : 0;
     const bool ok = p.n >= k_stream_min_rows && p.dim % 4 == 0 && p.dim <= k_stream_max_dim && aligned(p.res, 16) &&
                     aligned(p.branch, 16) && aligned(p.gate, 16) && aligned(p.w, 16) && aligned(p.sum_out, 16) &&
-                    aligned(p.y, 16) && aligned(p.y_bf16, 8);
-    return ok ? 2 * size_t(1 + (p.branch ? 1 : 0) + (p.gate ? 1 : 0)) * size_t(p.dim) * sizeof(float) : 0;
+                    aligned(p.y, 16) && aligned(p.y_bf16, 8) &&
+                    (!combine || (parts >= 1 && parts <= 2 && !p.branch && !p.gate && p.combine.row &&
+                                  p.combine.weight && aligned(p.combine.y, 16)));
+    return ok ? 2 * size_t(1 + parts + (p.gate ? 1 : 0)) * size_t(p.dim) * sizeof(float) : 0;
+}
+
+// M1_NORM_STREAM=0 keeps every norm on the register kernel (for A/B timings on one GPU)
+bool stream_enabled() {
+    static const bool on = [] {
+        const char* v = std::getenv("M1_NORM_STREAM");
+        return !v || std::string(v) != "0";
+    }();
+    return on;
 }
 
 }  // namespace
 
 cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
-    // M1_NORM_STREAM=0 keeps every norm on the register kernel (for A/B timings on one GPU)
-    static const bool stream = [] {
-        const char* v = std::getenv("M1_NORM_STREAM");
-        return !v || std::string(v) != "0";
-    }();
-    if (const size_t smem = stream ? stream_smem(p) : 0) {
+    if (const size_t smem = stream_enabled() ? stream_smem(p) : 0) {
         const int threads = p.dim > 6144 ? 1024 : 512;
         cudaError_t e =
             cudaFuncSetAttribute(rmsnorm_stream_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem));
@@ -388,9 +425,14 @@ cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s) {
         rmsnorm_stream_kernel<<<unsigned(grid), threads, smem, s>>>(p);
         return cudaGetLastError();
     }
+    if (p.combine.y) return cudaErrorInvalidValue;  // the register kernel has no combine
     const int threads = p.dim >= 4096 ? 1024 : p.dim >= 1024 ? 512 : 128;
     rmsnorm_kernel<<<unsigned(p.n), threads, 0, s>>>(p);
     return cudaGetLastError();
+}
+
+bool rmsnorm_combine_supported(const rmsnorm_params& p) {
+    return p.combine.y && stream_enabled() && stream_smem(p) != 0;
 }
 
 cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_t s) {

@@ -22,13 +22,26 @@ struct embed_params {
 };
 cudaError_t launch_embed(const embed_params& p, cudaStream_t s);
 
+// MoE combine: out[t, :] = Σ_j weight[t, j] · y[row[t, j], :] for j < k, summed in the order j = 0..k−1 (the caller
+// sorts each token's entries by ascending expert, as the CPU reference adds them). out is overwritten.
+struct combine_params {
+    const float* y = nullptr;       // (rows, H) expert outputs
+    const int32_t* row = nullptr;   // (n, k) row of y for each choice
+    const float* weight = nullptr;  // (n, k)
+    int64_t n = 0, k = 0, H = 0;
+    float* out = nullptr;  // (n, H)
+};
+
 // The postnorm residual fused with the next RMSNorm (spec §4.2):
 //   sum = alpha·res + beta·branch   (sum = res when branch is null)
 //   y   = w ⊙ (sum · rsqrt(mean(sum²) + eps))
 // sum_out (optional) receives sum; y (optional) fp32, y_bf16 (optional) the same rounded to bf16. sum_out may alias
 // res or branch, y may alias res (each element is read and written by one thread). With gate (optional, (n, dim)),
 // both outputs are gated: y = (w ⊙ (sum · rsqrt(...))) ⊙ sigmoid(gate), the lightning output's norm and gate in one
-// pass, bit for bit the norm followed by launch_gate / launch_gate_bf16 (gate must not alias sum_out).
+// pass, bit for bit the norm followed by launch_gate / launch_gate_bf16 (gate must not alias sum_out). With combine.y
+// set (instead of branch), the branch is the MoE combine of combine.y's rows (combine.row, .weight and .k; the rows
+// and their width are n and dim; .out unused), summed as launch_combine sums it: bit for bit launch_combine, then
+// the norm, without writing or reading the combined rows (only where rmsnorm_combine_supported(p)).
 struct rmsnorm_params {
     const float* res = nullptr;     // (n, dim)
     const float* branch = nullptr;  // (n, dim) or null
@@ -40,8 +53,12 @@ struct rmsnorm_params {
     float* y = nullptr;        // (n, dim) or null
     bf16* y_bf16 = nullptr;    // (n, dim) or null
     const float* gate = nullptr;  // (n, dim) or null
+    combine_params combine{};     // combine.y null: none
 };
 cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s);
+// Whether launch_rmsnorm serves p with its combine (at least 256 rows, dim <= 8192 and a multiple of 4, k <= 2 and
+// no branch or gate beside it, 16-byte aligned rows).
+bool rmsnorm_combine_supported(const rmsnorm_params& p);
 
 // out = bf16(x), count elements.
 cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_t s);
@@ -74,16 +91,6 @@ cudaError_t launch_gather_rows(const float* x, const int32_t* index, int64_t row
 cudaError_t launch_gather_rows_bf16(const float* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
                                     cudaStream_t s);
 cudaError_t launch_swiglu_bf16(const bf16* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s);
-
-// MoE combine: out[t, :] = Σ_j weight[t, j] · y[row[t, j], :] for j < k, summed in the order j = 0..k−1 (the caller
-// sorts each token's entries by ascending expert, as the CPU reference adds them). out is overwritten.
-struct combine_params {
-    const float* y = nullptr;       // (rows, H) expert outputs
-    const int32_t* row = nullptr;   // (n, k) row of y for each choice
-    const float* weight = nullptr;  // (n, k)
-    int64_t n = 0, k = 0, H = 0;
-    float* out = nullptr;  // (n, H)
-};
 cudaError_t launch_combine(const combine_params& p, cudaStream_t s);
 
 }  // namespace m1::cuda

@@ -113,6 +113,73 @@ void rmsnorm_gated(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim)
     s.close(what + " against the CPU", rel_err(y.download(ref.size()), ref), k_tol_f32);
 }
 
+// The MoE combine folded into the next residual norm (rmsnorm_params::combine): bit for bit launch_combine into m,
+// then the norm of α·res + β·m, for the sum, fp32 and bf16 outputs; against the CPU; and refused (by
+// rmsnorm_combine_supported and by the launch) where the streamed kernel does not serve it.
+void rmsnorm_combine(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim, int64_t k) {
+    const int64_t rows = n * k + 7;  // expert rows, a few of them read by no token
+    const std::vector<float> res = r.fill(size_t(n * dim), -2, 2, false), y = r.fill(size_t(rows * dim), -1, 1, false);
+    const std::vector<float> w = r.fill(size_t(dim), 0.8f, 1.2f, false);
+    std::vector<int32_t> row(size_t(n * k));
+    for (size_t i = 0; i < row.size(); ++i) row[i] = int32_t(i);
+    for (size_t i = row.size(); i > 1; --i) std::swap(row[i - 1], row[size_t(r.next() % i)]);  // shuffled
+    const std::vector<float> weight = r.fill(size_t(n * k), 0.05f, 0.9f, false);
+    device_buffer<float> d_res, d_y, d_w, d_weight, m(size_t(n * dim));
+    device_buffer<int32_t> d_row;
+    d_res.upload(res);
+    d_y.upload(y);
+    d_w.upload(w);
+    d_weight.upload(weight);
+    d_row.upload(row);
+    device_buffer<float> sum_a(size_t(n * dim)), sum_b(size_t(n * dim)), y_a(size_t(n * dim)), y_b(size_t(n * dim));
+    device_buffer<bf16> y16_a(size_t(n * dim)), y16_b(size_t(n * dim));
+    const combine_params cp{d_y.data(), d_row.data(), d_weight.data(), n, k, dim, m.data()};
+    check(launch_combine(cp, nullptr), "combine");
+    rmsnorm_params p{};
+    p.res = d_res.data();
+    p.branch = m.data();
+    p.alpha = 3.5565588f;
+    p.beta = 0.9f;
+    p.w = d_w.data();
+    p.n = n;
+    p.dim = dim;
+    p.eps = 1e-5f;
+    p.sum_out = sum_a.data();
+    p.y = y_a.data();
+    p.y_bf16 = y16_a.data();
+    check(launch_rmsnorm(p, nullptr), "rmsnorm after the combine");
+    p.branch = nullptr;
+    p.combine = cp;
+    p.combine.out = nullptr;
+    p.sum_out = sum_b.data();
+    p.y = y_b.data();
+    p.y_bf16 = y16_b.data();
+    const std::string what = shape("RMSNorm with the MoE combine folded in", n, dim) + ", k " + std::to_string(k);
+    const bool served = n >= 256 && k <= 2;
+    s.check(rmsnorm_combine_supported(p) == served, what + (served ? ": served" : ": refused"));
+    if (!served) {
+        s.check(launch_rmsnorm(p, nullptr) == cudaErrorInvalidValue, what + ": the launch refuses it");
+        return;
+    }
+    check(launch_rmsnorm(p, nullptr), "rmsnorm with the combine");
+    s.check(sum_b.download(size_t(n * dim)) == sum_a.download(size_t(n * dim)),
+            what + ": the residual bit for bit the combine's, then the norm's");
+    s.check(y_b.download(size_t(n * dim)) == y_a.download(size_t(n * dim)), what + ": fp32 output bit for bit");
+    s.check(download_bf16(y16_b.data(), size_t(n * dim)) == download_bf16(y16_a.data(), size_t(n * dim)),
+            what + ": bf16 output bit for bit");
+    std::vector<float> ref_sum(size_t(n * dim), 0.0f), ref_y(size_t(n * dim));
+    for (int64_t t = 0; t < n; ++t)
+        for (int64_t i = 0; i < dim; ++i) {
+            double b = 0;
+            for (int64_t j = 0; j < k; ++j)
+                b += double(weight[size_t(t * k + j)]) * double(y[size_t(row[size_t(t * k + j)] * dim + i)]);
+            ref_sum[size_t(t * dim + i)] = float(double(p.alpha) * res[size_t(t * dim + i)] + double(p.beta) * b);
+        }
+    cpu::rmsnorm(ref_sum.data(), w.data(), n, dim, p.eps, ref_y.data());
+    s.close(what + ": sum against the CPU", rel_err(sum_b.download(ref_sum.size()), ref_sum), k_tol_f32);
+    s.close(what + ": output against the CPU", rel_err(y_b.download(ref_y.size()), ref_y), k_tol_f32);
+}
+
 void elementwise(gpu_test::suite& s, gpu_test::rng& r, int64_t rows, int64_t I) {
     const std::vector<float> x = r.fill(size_t(rows * 2 * I), -4, 4, false), g = r.fill(size_t(rows * I), -4, 4, false);
     device_buffer<float> d_x, d_g;
@@ -251,6 +318,10 @@ int main() {
         rmsnorm_gated(s, r, 5, 3 * 8192);  // longer than the registers hold: the two-pass loop
         rmsnorm_gated(s, r, 600, 8192);    // a prefill's rows: streamed
         rmsnorm_gated(s, r, 300, 3 * 8192);  // too long for two stages in shared memory: the two-pass loop
+        rmsnorm_combine(s, r, 600, 6144, 2);  // M1's top-2 after its MoE
+        rmsnorm_combine(s, r, 300, 44, 1);
+        rmsnorm_combine(s, r, 100, 6144, 2);  // a short prefill: refused (launch_combine, then the norm)
+        rmsnorm_combine(s, r, 300, 64, 3);    // more than two choices: refused
         elementwise(s, r, 3, 40);
         elementwise(s, r, 37, 9216);
         elementwise(s, r, 5, 37);  // no 8-wide vectors in a row: the scalar kernels, and SiLU's tail past the vectors
