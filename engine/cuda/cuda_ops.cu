@@ -46,12 +46,20 @@ __device__ float sigmoidf_(float x) {
     return 1.0f / (1.0f + expf(-x));
 }
 
-// x · sigmoid(x) with the fast exponential and a correctly rounded reciprocal, for the passes whose results are
-// rounded to bf16 (relative error ~1e-6 against x · sigmoidf_(x), far below bf16's 2^-9). With the precise
-// sigmoid's ~35 instructions an element, the bf16 SiLU and SwiGLU passes were bound by issue, not memory. A very
-// negative x gives e^(−x) = inf and x · 0 = −0, as x · sigmoidf_(x) does.
+// sigmoid(x) with the fast exponential and a correctly rounded reciprocal, for the passes whose results are rounded
+// to bf16 (relative error ~1e-6 against sigmoidf_(x), far below bf16's 2^-9). With the precise sigmoid's ~35
+// instructions an element, the bf16 SiLU, SwiGLU and gate passes were bound by issue, not memory. A very negative x
+// gives e^(−x) = inf and 0 (x · 0 = −0 in SiLU), as sigmoidf_ does.
+__device__ __forceinline__ float sigmoid_fast(float x) {
+    return __frcp_rn(1.0f + __expf(-x));
+}
 __device__ __forceinline__ float silu_fast(float x) {
-    return x * __frcp_rn(1.0f + __expf(-x));
+    return x * sigmoid_fast(x);
+}
+// The norm's output gate: the fast sigmoid when the result is only written in bf16 (as launch_gate_bf16 computes
+// it), the precise one when an fp32 result is asked for (as launch_gate).
+__device__ __forceinline__ float gate_sigmoid(const rmsnorm_params& p, float g) {
+    return p.y ? sigmoidf_(g) : sigmoid_fast(g);
 }
 
 // Rows of up to k_norm_regs · blockDim.x elements (every M1 norm: 6144 or 8192 with 1024 threads) are read once into
@@ -60,6 +68,10 @@ __device__ __forceinline__ float silu_fast(float x) {
 // add each thread's squares in the same order, so the results are the same.
 constexpr int k_norm_regs = 8;
 
+// FAST_GATE: the gate's sigmoid is sigmoid_fast (y_bf16 alone, see gate_sigmoid). Since the prefill's norms moved to
+// the streamed kernel below, this one serves decode and short prompts, where its 48 registers (one 1,024-thread CTA
+// an SM) cost nothing; held to 32 it spilled.
+template <bool FAST_GATE>
 __global__ void rmsnorm_kernel(rmsnorm_params p) {
     __shared__ float scratch[32];
     const int64_t r = blockIdx.x;
@@ -103,7 +115,7 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
         for (int j = 0; j < k_norm_regs; ++j) {
             const int64_t i = threadIdx.x + int64_t(j) * blockDim.x;
             if (i >= p.dim) break;
-            const float y = p.gate ? v[j] * sigmoidf_(w[j]) : v[j];
+            const float y = p.gate ? v[j] * (FAST_GATE ? sigmoid_fast(w[j]) : sigmoidf_(w[j])) : v[j];
             if (p.y) p.y[r * p.dim + i] = y;
             if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
         }
@@ -121,7 +133,7 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
         // The same thread wrote sum_out[i] above, so reading it back is safe even when it aliases res or branch.
         const float v = sum_out ? sum_out[i] : (br ? residual(p, res[i], br[i]) : res[i]);
         float y = p.w[i] * (v * scale);
-        if (p.gate) y = y * sigmoidf_(p.gate[r * p.dim + i]);
+        if (p.gate) y = y * (FAST_GATE ? sigmoid_fast(p.gate[r * p.dim + i]) : sigmoidf_(p.gate[r * p.dim + i]));
         if (p.y) p.y[r * p.dim + i] = y;
         if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
     }
@@ -213,7 +225,8 @@ __global__ void __launch_bounds__(1024) rmsnorm_stream_kernel(rmsnorm_params p) 
             float4 y = make_float4(w.x * (v.x * scale), w.y * (v.y * scale), w.z * (v.z * scale), w.w * (v.w * scale));
             if (p.gate) {
                 const float4 g = g4[q];
-                y = make_float4(y.x * sigmoidf_(g.x), y.y * sigmoidf_(g.y), y.z * sigmoidf_(g.z), y.w * sigmoidf_(g.w));
+                y = make_float4(y.x * gate_sigmoid(p, g.x), y.y * gate_sigmoid(p, g.y), y.z * gate_sigmoid(p, g.z),
+                                y.w * gate_sigmoid(p, g.w));
             }
             if (p.y) reinterpret_cast<float4*>(p.y + base)[q] = y;
             if (p.y_bf16) {
@@ -274,7 +287,7 @@ __global__ void gate_kernel(const float* o, const float* gate, float* out, int64
 
 __global__ void gate_bf16_kernel(const float* o, const float* gate, bf16* out, int64_t count) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < count; i += int64_t(gridDim.x) * blockDim.x)
-        out[i] = __float2bfloat16(o[i] * sigmoidf_(gate[i]));
+        out[i] = __float2bfloat16(o[i] * sigmoid_fast(gate[i]));
 }
 
 __global__ void split_kernel(const float* x, bf16* hi, bf16* lo, int64_t count) {
@@ -427,7 +440,10 @@ cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s) {
     }
     if (p.combine.y) return cudaErrorInvalidValue;  // the register kernel has no combine
     const int threads = p.dim >= 4096 ? 1024 : p.dim >= 1024 ? 512 : 128;
-    rmsnorm_kernel<<<unsigned(p.n), threads, 0, s>>>(p);
+    if (p.gate && !p.y)
+        rmsnorm_kernel<true><<<unsigned(p.n), threads, 0, s>>>(p);
+    else
+        rmsnorm_kernel<false><<<unsigned(p.n), threads, 0, s>>>(p);
     return cudaGetLastError();
 }
 

@@ -38,7 +38,8 @@ struct combine_params {
 // sum_out (optional) receives sum; y (optional) fp32, y_bf16 (optional) the same rounded to bf16. sum_out may alias
 // res or branch, y may alias res (each element is read and written by one thread). With gate (optional, (n, dim)),
 // both outputs are gated: y = (w ⊙ (sum · rsqrt(...))) ⊙ sigmoid(gate), the lightning output's norm and gate in one
-// pass, bit for bit the norm followed by launch_gate / launch_gate_bf16 (gate must not alias sum_out). With combine.y
+// pass: with y given, bit for bit the norm followed by launch_gate (y_bf16 then that rounded); with y_bf16 alone,
+// bit for bit the norm followed by launch_gate_bf16 (its fast sigmoid). gate must not alias sum_out. With combine.y
 // set (instead of branch), the branch is the MoE combine of combine.y's rows (combine.row, .weight and .k; the rows
 // and their width are n and dim; .out unused), summed as launch_combine sums it: bit for bit launch_combine, then
 // the norm, without writing or reading the combined rows (only where rmsnorm_combine_supported(p)).
@@ -74,7 +75,7 @@ cudaError_t launch_split_bf16(const float* x, bf16* hi, bf16* lo, int64_t count,
 
 // out = o ⊙ sigmoid(gate), count elements (the lightning output gate); out may alias o.
 cudaError_t launch_gate(const float* o, const float* gate, float* out, int64_t count, cudaStream_t s);
-// The same rounded to bf16 (the fast prefill's out_proj input).
+// The same rounded to bf16 (the fast prefill's out_proj input; the sigmoid with the fast exponential, ~1e-6).
 cudaError_t launch_gate_bf16(const float* o, const float* gate, bf16* out, int64_t count, cudaStream_t s);
 
 // SwiGLU of rows produced by the stacked [w1; w3] product: in (rows, 2I) with gate = in[:, :I], up = in[:, I:];

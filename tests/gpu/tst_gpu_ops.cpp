@@ -95,8 +95,10 @@ void rmsnorm_gated(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim)
     check(launch_gate_bf16(normed.data(), d_g.data(), two_step16.data(), n * dim, nullptr), "gate bf16");
     p.gate = d_g.data();
     p.y = y.data();
-    p.y_bf16 = y16.data();
     check(launch_rmsnorm(p, nullptr), "rmsnorm with gate");
+    p.y = nullptr;  // bf16 alone: the fast sigmoid, as launch_gate_bf16
+    p.y_bf16 = y16.data();
+    check(launch_rmsnorm(p, nullptr), "rmsnorm with gate into bf16");
     const std::string what = shape("RMSNorm with gate", n, dim);
     s.check(y.download(size_t(n * dim)) == two_step.download(size_t(n * dim)),
             what + ": fp32 bit for bit the norm, then the gate");
