@@ -390,6 +390,7 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
     };
     // The input norm of layer l > 0 with the previous layer's MoE combine folded in, where the norm kernel serves it
     // (one GPU, a prefill's rows): its expert rows are summed while the residual is, and m is never written.
+    // Call it once layer l − 1's MoE ran (its expert rows have their buffers).
     const auto input_norm = [&](int64_t l) {
         rmsnorm_params in = input_norm_of(c, l, ws.x.data(), ws.g.data(), ws.m.data(),
                                           m_layers[size_t(l)].input_norm.data(), n, ws.h.data());
@@ -397,8 +398,8 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
         if (l > 0 && !tensor_parallel()) {
             rmsnorm_params folded = in;
             folded.branch = nullptr;
-            folded.combine = moe_pending_combine(ws.moe, moe_of(l - 1), n);
-            if (rmsnorm_combine_supported(folded)) return std::make_pair(folded, true);
+            if (rmsnorm_combine_supported(folded, moe_pending_combine(ws.moe, moe_of(l - 1), n)))
+                return std::make_pair(folded, true);
         }
         return std::make_pair(in, false);
     };
@@ -406,7 +407,11 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
     for (int64_t l = 0; l < c.num_layers; ++l) {
         const layer& w = m_layers[size_t(l)];
         const rmsnorm_params in = next_norm.first;
-        check(launch_rmsnorm(in, s), "input RMSNorm kernel");
+        if (next_norm.second)
+            check(launch_rmsnorm_combine(in, moe_pending_combine(ws.moe, moe_of(l - 1), n), s),
+                  "input RMSNorm kernel with the MoE combine");
+        else
+            check(launch_rmsnorm(in, s), "input RMSNorm kernel");
         mark("input RMSNorm");
         // x · Wᵀ of h: fast precision takes the bf16 h the norm wrote, reference precision splits h into hi + lo
         // (which leaves them in cvt for a second product of h)

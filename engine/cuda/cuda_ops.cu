@@ -68,9 +68,8 @@ __device__ __forceinline__ float gate_sigmoid(const rmsnorm_params& p, float g) 
 // add each thread's squares in the same order, so the results are the same.
 constexpr int k_norm_regs = 8;
 
-// FAST_GATE: the gate's sigmoid is sigmoid_fast (y_bf16 alone, see gate_sigmoid). Since the prefill's norms moved to
-// the streamed kernel below, this one serves decode and short prompts, where its 48 registers (one 1,024-thread CTA
-// an SM) cost nothing; held to 32 it spilled.
+// FAST_GATE: the gate's sigmoid is sigmoid_fast (y_bf16 alone, see gate_sigmoid). Keep it at 32 registers (two
+// 1,024-thread CTAs an SM): rmsnorm_params must stay small, the combine of the streamed kernel took it to 48.
 template <bool FAST_GATE>
 __global__ void rmsnorm_kernel(rmsnorm_params p) {
     __shared__ float scratch[32];
@@ -152,19 +151,19 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
 constexpr int64_t k_stream_min_rows = 256;  // fewer rows: the register kernel, one CTA a row
 constexpr int64_t k_stream_max_dim = 8192;  // longer rows: the register kernel (two stages of three rows fit)
 
-__global__ void __launch_bounds__(1024) rmsnorm_stream_kernel(rmsnorm_params p) {
+__global__ void __launch_bounds__(1024) rmsnorm_stream_kernel(rmsnorm_params p, combine_params c) {
     // 2 stages × [res | branch, or the combine's k expert rows | gate] rows (those given)
     extern __shared__ __align__(16) float stage[];
     __shared__ float scratch[32];
     const int64_t dim = p.dim, quads = dim / 4;
-    const int parts = p.combine.y ? int(p.combine.k) : p.branch ? 1 : 0;  // rows of the branch
+    const int parts = c.y ? int(c.k) : p.branch ? 1 : 0;  // rows of the branch
     const int inputs = 1 + parts + (p.gate ? 1 : 0), gate_slot = inputs - 1;
     const int64_t stage_floats = inputs * dim;
     const auto source = [&](int64_t row, int i) -> const float* {  // slot i of row
         if (i == 0) return p.res + row * dim;
         if (i > parts) return p.gate + row * dim;
-        if (!p.combine.y) return p.branch + row * dim;
-        return p.combine.y + int64_t(p.combine.row[row * p.combine.k + i - 1]) * dim;
+        if (!c.y) return p.branch + row * dim;
+        return c.y + int64_t(c.row[row * c.k + i - 1]) * dim;
     };
     const auto issue = [&](int64_t row, int st) {
 #pragma unroll
@@ -188,16 +187,16 @@ __global__ void __launch_bounds__(1024) rmsnorm_stream_kernel(rmsnorm_params p) 
         float4* v4 = reinterpret_cast<float4*>(stage + st * stage_floats);
         const float4* g4 = v4 + gate_slot * quads;
         float cw0 = 0.0f, cw1 = 0.0f;  // the combine's weights of this row (k <= 2)
-        if (p.combine.y) {
-            cw0 = p.combine.weight[row * p.combine.k];
-            if (parts > 1) cw1 = p.combine.weight[row * p.combine.k + 1];
+        if (c.y) {
+            cw0 = c.weight[row * c.k];
+            if (parts > 1) cw1 = c.weight[row * c.k + 1];
         }
         float ss = 0;
         for (int64_t q = threadIdx.x; q < quads; q += blockDim.x) {
             float4 v = v4[q];
             if (parts > 0) {
                 float4 b = v4[quads + q];
-                if (p.combine.y) {  // Σ_j weight_j · y_j, from 0 as launch_combine adds it
+                if (c.y) {  // Σ_j weight_j · y_j, from 0 as launch_combine adds it
                     b = make_float4(combine_add(0.0f, b.x, cw0), combine_add(0.0f, b.y, cw0),
                                     combine_add(0.0f, b.z, cw0), combine_add(0.0f, b.w, cw0));
                     if (parts > 1) {
@@ -398,16 +397,16 @@ cudaError_t launch_embed(const embed_params& p, cudaStream_t s) {
 
 namespace {
 
-// Shared memory of the streaming kernel for p (0 where it does not serve p). The choice does not depend on the
-// gate, so a norm with its gate is bit for bit the norm followed by launch_gate.
-size_t stream_smem(const rmsnorm_params& p) {
-    const bool combine = p.combine.y != nullptr;
-    const int64_t parts = combine ? p.combine.k : p.branch ? 1 : 0;
+// Shared memory of the streaming kernel for p with c (c.y null: no combine; 0 where the kernel does not serve them).
+// The choice does not depend on the gate, so a norm with its gate is bit for bit the norm followed by launch_gate.
+size_t stream_smem(const rmsnorm_params& p, const combine_params& c) {
+    const bool combine = c.y != nullptr;
+    const int64_t parts = combine ? c.k : p.branch ? 1 : 0;
     const bool ok = p.n >= k_stream_min_rows && p.dim % 4 == 0 && p.dim <= k_stream_max_dim && aligned(p.res, 16) &&
                     aligned(p.branch, 16) && aligned(p.gate, 16) && aligned(p.w, 16) && aligned(p.sum_out, 16) &&
                     aligned(p.y, 16) && aligned(p.y_bf16, 8) &&
-                    (!combine || (parts >= 1 && parts <= 2 && !p.branch && !p.gate && p.combine.row &&
-                                  p.combine.weight && aligned(p.combine.y, 16)));
+                    (!combine ||
+                     (parts >= 1 && parts <= 2 && !p.branch && !p.gate && c.row && c.weight && aligned(c.y, 16)));
     return ok ? 2 * size_t(1 + parts + (p.gate ? 1 : 0)) * size_t(p.dim) * sizeof(float) : 0;
 }
 
@@ -420,25 +419,24 @@ bool stream_enabled() {
     return on;
 }
 
+cudaError_t launch_stream(const rmsnorm_params& p, const combine_params& c, size_t smem, cudaStream_t s) {
+    const int threads = p.dim > 6144 ? 1024 : 512;
+    cudaError_t e = cudaFuncSetAttribute(rmsnorm_stream_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem));
+    int per_sm = 0, dev = 0, sms = 0;
+    if (e == cudaSuccess) e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, rmsnorm_stream_kernel, threads, smem);
+    if (e == cudaSuccess) e = cudaGetDevice(&dev);
+    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+    if (e != cudaSuccess) return e;
+    const int64_t grid = std::min<int64_t>(p.n, int64_t(std::max(1, per_sm)) * sms);
+    rmsnorm_stream_kernel<<<unsigned(grid), threads, smem, s>>>(p, c);
+    return cudaGetLastError();
+}
+
 }  // namespace
 
 cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
-    if (const size_t smem = stream_enabled() ? stream_smem(p) : 0) {
-        const int threads = p.dim > 6144 ? 1024 : 512;
-        cudaError_t e =
-            cudaFuncSetAttribute(rmsnorm_stream_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem));
-        int per_sm = 0, dev = 0, sms = 0;
-        if (e == cudaSuccess)
-            e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, rmsnorm_stream_kernel, threads, smem);
-        if (e == cudaSuccess) e = cudaGetDevice(&dev);
-        if (e == cudaSuccess) e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-        if (e != cudaSuccess) return e;
-        const int64_t grid = std::min<int64_t>(p.n, int64_t(std::max(1, per_sm)) * sms);
-        rmsnorm_stream_kernel<<<unsigned(grid), threads, smem, s>>>(p);
-        return cudaGetLastError();
-    }
-    if (p.combine.y) return cudaErrorInvalidValue;  // the register kernel has no combine
+    if (const size_t smem = stream_enabled() ? stream_smem(p, {}) : 0) return launch_stream(p, {}, smem, s);
     const int threads = p.dim >= 4096 ? 1024 : p.dim >= 1024 ? 512 : 128;
     if (p.gate && !p.y)
         rmsnorm_kernel<true><<<unsigned(p.n), threads, 0, s>>>(p);
@@ -447,8 +445,13 @@ cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s) {
     return cudaGetLastError();
 }
 
-bool rmsnorm_combine_supported(const rmsnorm_params& p) {
-    return p.combine.y && stream_enabled() && stream_smem(p) != 0;
+bool rmsnorm_combine_supported(const rmsnorm_params& p, const combine_params& c) {
+    return c.y && stream_enabled() && stream_smem(p, c) != 0;
+}
+
+cudaError_t launch_rmsnorm_combine(const rmsnorm_params& p, const combine_params& c, cudaStream_t s) {
+    if (!rmsnorm_combine_supported(p, c)) return cudaErrorInvalidValue;
+    return launch_stream(p, c, stream_smem(p, c), s);
 }
 
 cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_t s) {

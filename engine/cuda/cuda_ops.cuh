@@ -39,10 +39,7 @@ struct combine_params {
 // res or branch, y may alias res (each element is read and written by one thread). With gate (optional, (n, dim)),
 // both outputs are gated: y = (w ⊙ (sum · rsqrt(...))) ⊙ sigmoid(gate), the lightning output's norm and gate in one
 // pass: with y given, bit for bit the norm followed by launch_gate (y_bf16 then that rounded); with y_bf16 alone,
-// bit for bit the norm followed by launch_gate_bf16 (its fast sigmoid). gate must not alias sum_out. With combine.y
-// set (instead of branch), the branch is the MoE combine of combine.y's rows (combine.row, .weight and .k; the rows
-// and their width are n and dim; .out unused), summed as launch_combine sums it: bit for bit launch_combine, then
-// the norm, without writing or reading the combined rows (only where rmsnorm_combine_supported(p)).
+// bit for bit the norm followed by launch_gate_bf16 (its fast sigmoid). gate must not alias sum_out.
 struct rmsnorm_params {
     const float* res = nullptr;     // (n, dim)
     const float* branch = nullptr;  // (n, dim) or null
@@ -54,12 +51,16 @@ struct rmsnorm_params {
     float* y = nullptr;        // (n, dim) or null
     bf16* y_bf16 = nullptr;    // (n, dim) or null
     const float* gate = nullptr;  // (n, dim) or null
-    combine_params combine{};     // combine.y null: none
 };
 cudaError_t launch_rmsnorm(const rmsnorm_params& p, cudaStream_t s);
-// Whether launch_rmsnorm serves p with its combine (at least 256 rows, dim <= 8192 and a multiple of 4, k <= 2 and
-// no branch or gate beside it, 16-byte aligned rows).
-bool rmsnorm_combine_supported(const rmsnorm_params& p);
+
+// The same with the branch the MoE combine of c's rows (c.row, .weight, .k; the rows and their width are p's n and
+// dim; c.out unused; p.branch must be null), summed as launch_combine sums it: bit for bit launch_combine, then
+// launch_rmsnorm, without writing or reading the combined rows. Only where rmsnorm_combine_supported(p, c): at least
+// 256 rows, dim <= 8192 and a multiple of 4, k <= 2, no gate, 16-byte aligned rows; else cudaErrorInvalidValue.
+// (The combine is an argument of its own: inside rmsnorm_params it took the register kernel from 32 registers to 48.)
+bool rmsnorm_combine_supported(const rmsnorm_params& p, const combine_params& c);
+cudaError_t launch_rmsnorm_combine(const rmsnorm_params& p, const combine_params& c, cudaStream_t s);
 
 // out = bf16(x), count elements.
 cudaError_t launch_to_bf16(const float* x, bf16* out, int64_t count, cudaStream_t s);

@@ -115,7 +115,7 @@ void rmsnorm_gated(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim)
     s.close(what + " against the CPU", rel_err(y.download(ref.size()), ref), k_tol_f32);
 }
 
-// The MoE combine folded into the next residual norm (rmsnorm_params::combine): bit for bit launch_combine into m,
+// The MoE combine folded into the next residual norm (launch_rmsnorm_combine): bit for bit launch_combine into m,
 // then the norm of α·res + β·m, for the sum, fp32 and bf16 outputs; against the CPU; and refused (by
 // rmsnorm_combine_supported and by the launch) where the streamed kernel does not serve it.
 void rmsnorm_combine(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t dim, int64_t k) {
@@ -151,19 +151,19 @@ void rmsnorm_combine(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t di
     p.y_bf16 = y16_a.data();
     check(launch_rmsnorm(p, nullptr), "rmsnorm after the combine");
     p.branch = nullptr;
-    p.combine = cp;
-    p.combine.out = nullptr;
+    combine_params folded = cp;
+    folded.out = nullptr;
     p.sum_out = sum_b.data();
     p.y = y_b.data();
     p.y_bf16 = y16_b.data();
     const std::string what = shape("RMSNorm with the MoE combine folded in", n, dim) + ", k " + std::to_string(k);
     const bool served = n >= 256 && k <= 2;
-    s.check(rmsnorm_combine_supported(p) == served, what + (served ? ": served" : ": refused"));
+    s.check(rmsnorm_combine_supported(p, folded) == served, what + (served ? ": served" : ": refused"));
     if (!served) {
-        s.check(launch_rmsnorm(p, nullptr) == cudaErrorInvalidValue, what + ": the launch refuses it");
+        s.check(launch_rmsnorm_combine(p, folded, nullptr) == cudaErrorInvalidValue, what + ": the launch refuses it");
         return;
     }
-    check(launch_rmsnorm(p, nullptr), "rmsnorm with the combine");
+    check(launch_rmsnorm_combine(p, folded, nullptr), "rmsnorm with the combine");
     s.check(sum_b.download(size_t(n * dim)) == sum_a.download(size_t(n * dim)),
             what + ": the residual bit for bit the combine's, then the norm's");
     s.check(y_b.download(size_t(n * dim)) == y_a.download(size_t(n * dim)), what + ": fp32 output bit for bit");
