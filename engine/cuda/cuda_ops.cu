@@ -410,7 +410,7 @@ size_t stream_smem(const rmsnorm_params& p, const combine_params& c) {
     return ok ? 2 * size_t(1 + parts + (p.gate ? 1 : 0)) * size_t(p.dim) * sizeof(float) : 0;
 }
 
-// M1_NORM_STREAM=0 keeps every norm on the register kernel (for A/B timings on one GPU)
+// M1_NORM_STREAM=0 keeps every norm on the register kernel and folds no MoE combine (A/B timings on one GPU)
 bool stream_enabled() {
     static const bool on = [] {
         const char* v = std::getenv("M1_NORM_STREAM");
