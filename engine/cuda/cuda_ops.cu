@@ -46,6 +46,17 @@ __device__ float sigmoidf_(float x) {
     return 1.0f / (1.0f + expf(-x));
 }
 
+// Four floats rounded to bf16, as one 8-byte store.
+__device__ __forceinline__ uint2 bf16x4_of(float4 f) {
+    union {
+        uint2 raw;
+        __nv_bfloat162 pair[2];
+    } v;
+    v.pair[0] = __floats2bfloat162_rn(f.x, f.y);
+    v.pair[1] = __floats2bfloat162_rn(f.z, f.w);
+    return v.raw;
+}
+
 // sigmoid(x) with the fast exponential and a correctly rounded reciprocal, for the passes whose results are rounded
 // to bf16 (relative error ~1e-6 against sigmoidf_(x), far below bf16's 2^-9). With the precise sigmoid's ~35
 // instructions an element, the bf16 SiLU, SwiGLU and gate passes were bound by issue, not memory. A very negative x
@@ -228,15 +239,7 @@ __global__ void __launch_bounds__(1024) rmsnorm_stream_kernel(rmsnorm_params p, 
                                 y.w * gate_sigmoid(p, g.w));
             }
             if (p.y) reinterpret_cast<float4*>(p.y + base)[q] = y;
-            if (p.y_bf16) {
-                union {
-                    uint2 raw;
-                    __nv_bfloat162 pair[2];
-                } o;
-                o.pair[0] = __floats2bfloat162_rn(y.x, y.y);
-                o.pair[1] = __floats2bfloat162_rn(y.z, y.w);
-                reinterpret_cast<uint2*>(p.y_bf16 + base)[q] = o.raw;
-            }
+            if (p.y_bf16) reinterpret_cast<uint2*>(p.y_bf16 + base)[q] = bf16x4_of(y);
         }
         __syncthreads();  // stage st is refilled by the next iteration's prefetch
     }
@@ -323,16 +326,7 @@ __global__ void gather_rows_bf16_vec_kernel(const float* x, const int32_t* index
     const int64_t r = blockIdx.x, quads = dim / 4;
     const float4* src = reinterpret_cast<const float4*>(x + int64_t(index[r]) * dim);
     uint2* dst = reinterpret_cast<uint2*>(out + r * dim);
-    for (int64_t i = threadIdx.x; i < quads; i += blockDim.x) {
-        const float4 f = src[i];
-        union {
-            uint2 raw;
-            __nv_bfloat162 pair[2];
-        } v;
-        v.pair[0] = __floats2bfloat162_rn(f.x, f.y);
-        v.pair[1] = __floats2bfloat162_rn(f.z, f.w);
-        dst[i] = v.raw;
-    }
+    for (int64_t i = threadIdx.x; i < quads; i += blockDim.x) dst[i] = bf16x4_of(src[i]);
 }
 
 __global__ void swiglu_bf16_kernel(const bf16* in, bf16* out, int64_t rows, int64_t I) {
