@@ -451,23 +451,6 @@ __device__ void convert_step(const In* staging, const fused_tiles& t) {
     convert_rows<C, DV, In, SILU>(staging, 2 * D, t.v_hi, t.v_lo, C::LDV);
 }
 
-// acc (16 × 8·N) += A · V: A a 16 × 16 hi + lo pair in registers (rows: queries or key dims; columns: the tokens
-// [k0, k0 + 16) of the step), V those tokens' rows of the value tile at columns [col, col + 8·N) (hi, and lo in lo
-// mode). The output's P·V and the update's Kᵀ·V.
-template <class C, int N>
-__device__ __forceinline__ void mma_with_v(float (&acc)[N][4], const uint32_t (&a_hi)[4], const uint32_t (&a_lo)[4],
-                                           const fused_tiles& t, int k0, int col, int lane) {
-#pragma unroll
-    for (int np = 0; np < N / 2; ++np) {
-        uint32_t bh[4], bl[4] = {};
-        const int off = (k0 + lane % 8 + 8 * ((lane / 8) % 2)) * C::LDV + col + np * 16 + 8 * (lane / 16);
-        ldmatrix_x4_trans(bh, t.v_hi + off);
-        if constexpr (C::lo) ldmatrix_x4_trans(bl, t.v_lo + off);
-        mma_parts<true, C::lo>(acc[2 * np], a_hi, a_lo, bh[0], bh[1], bl[0], bl[1]);
-        mma_parts<true, C::lo>(acc[2 * np + 1], a_hi, a_lo, bh[2], bh[3], bl[2], bl[3]);
-    }
-}
-
 // One step's outputs, O = diag(λ^(j+1)) Q S + ((Q Kᵀ) ⊙ M) V, for the warp's 16 queries of row group OROW and
 // its DV/2 slice columns from oc. OROW is a template argument so that the causal loops over key tiles unroll into
 // straight-line code: with a run-time row group every key tile was a branch (and a warp re-convergence) between
@@ -533,7 +516,15 @@ __device__ __forceinline__ void fused_output(const lightning_params& p, const fu
             const float e1 = key + 1 <= q && q < m ? pw[q - key - 1] : 0.0f;
             split_pack(pair[0] * e0, pair[1] * e1, ph[x], pl[x]);
         }
-        mma_with_v<C>(o, ph, pl, t, kt * 16, oc, lane);
+#pragma unroll
+        for (int np = 0; np < C::ON / 2; ++np) {
+            uint32_t bh[4], bl[4] = {};
+            const int off = (kt * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * LDV + oc + np * 16 + 8 * (lane / 16);
+            ldmatrix_x4_trans(bh, t.v_hi + off);
+            if constexpr (LO) ldmatrix_x4_trans(bl, t.v_lo + off);
+            mma_parts<true, LO>(o[2 * np], ph, pl, bh[0], bh[1], bl[0], bl[1]);
+            mma_parts<true, LO>(o[2 * np + 1], ph, pl, bh[2], bh[3], bl[2], bl[3]);
+        }
     }
 #pragma unroll
     for (int r2 = 0; r2 < 2; ++r2) {
@@ -657,7 +648,15 @@ __global__ void __launch_bounds__(k_fz_threads, MIN_CTAS) fused_kernel(lightning
                     }
                     split_pack(f.x * e0, f.y * e1, ah[x], al[x]);
                 }
-                mma_with_v<C>(dS, ah, al, t, ks * 16, uc, lane);
+#pragma unroll
+                for (int np = 0; np < C::UN / 2; ++np) {
+                    uint32_t bh[4], bl[4] = {};
+                    const int off = (ks * 16 + lane % 8 + 8 * ((lane / 8) % 2)) * LDV + uc + np * 16 + 8 * (lane / 16);
+                    ldmatrix_x4_trans(bh, t.v_hi + off);
+                    if constexpr (LO) ldmatrix_x4_trans(bl, t.v_lo + off);
+                    mma_parts<true, LO>(dS[2 * np], ah, al, bh[0], bh[1], bl[0], bl[1]);
+                    mma_parts<true, LO>(dS[2 * np + 1], ah, al, bh[2], bh[3], bl[2], bl[3]);
+                }
             }
 #pragma unroll
             for (int nt = 0; nt < C::UN; ++nt)
