@@ -294,7 +294,7 @@ __global__ void __launch_bounds__(k_dec_cols * k_dec_groups) decode_kernel(light
 // ---- fused prefill ----------------------------------------------------------------------------------------------
 // One CTA per (value slice, head) walks the call in steps of k_step tokens. Per step, with S the fp32 state slice
 // (D × DV) before it:
-//   output (warp w: queries [16·(w % 4), +16), value columns [DV/2·(w / 4), +DV/2)):
+//   output (warp w: queries [16·r, +16) with r = w for w < 4 and 7 − w after, value columns [DV/2·(w / 4), +DV/2)):
 //       O = diag(λ^(j+1)) Q S + ((Q Kᵀ) ⊙ M) V,   M[j, i] = λ^(j−i) for i <= j < m, else 0
 //   update (warp w: key dims [16·(w % RG), +16), value columns [UW·(w / RG), +UW)):
 //       S = λ^m S + (diag(λ^(m−1−i)) K)ᵀ V        (S lives in this warp's accumulator registers throughout)

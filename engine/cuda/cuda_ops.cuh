@@ -40,6 +40,8 @@ struct combine_params {
 // both outputs are gated: y = (w ⊙ (sum · rsqrt(...))) ⊙ sigmoid(gate), the lightning output's norm and gate in one
 // pass: with y given, bit for bit the norm followed by launch_gate (y_bf16 then that rounded); with y_bf16 alone,
 // bit for bit the norm followed by launch_gate_bf16 (its fast sigmoid). gate must not alias sum_out.
+// Below 256 rows (decode, short prompts) a CTA takes each row; from 256 rows on, rows up to 8192 wide stream through
+// shared memory. The two agree to rounding (the sum of squares is added in another order).
 struct rmsnorm_params {
     const float* res = nullptr;     // (n, dim)
     const float* branch = nullptr;  // (n, dim) or null
@@ -93,6 +95,8 @@ cudaError_t launch_gather_rows(const float* x, const int32_t* index, int64_t row
 cudaError_t launch_gather_rows_bf16(const float* x, const int32_t* index, int64_t rows, int64_t dim, bf16* out,
                                     cudaStream_t s);
 cudaError_t launch_swiglu_bf16(const bf16* in, bf16* out, int64_t rows, int64_t I, cudaStream_t s);
+
+// The MoE combine of p (combine_params above) into p.out.
 cudaError_t launch_combine(const combine_params& p, cudaStream_t s);
 
 }  // namespace m1::cuda
