@@ -155,7 +155,9 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
 // 128K tokens. Here persistent CTAs walk the rows grid-stride with two stages of shared memory: the next row's res,
 // branch and gate are in flight (cp.async) while this one is reduced and written. Same arithmetic per element as
 // the register kernel (α·res + β·branch, w · (v · scale), then · sigmoid(gate)); the sum of squares is added in
-// another order. Needs dim % 4 == 0 and 16-byte aligned rows (8-byte for y_bf16).
+// another order. With c.y set, the branch is the MoE combine of c's k <= 2 expert rows per token, staged in place of
+// a branch row and summed as launch_combine sums them. Needs dim % 4 == 0 and 16-byte aligned rows (8-byte for
+// y_bf16).
 // Threads: 512 for rows up to 6144 (M1's residual norms: two CTAs an SM), 1,024 for longer ones (the lightning
 // output's 8192 with its gate: one CTA an SM, whose sigmoids need the warps; 256 threads measured 81 ms at 128K
 // against the register kernel's 62). The count follows dim alone: it sets the order of the sum of squares.
