@@ -59,13 +59,14 @@ cudaError_t launch_attention_tiled(const attention_params& p, cudaStream_t s);
 // The Hopper kernel (cuda_attention_wgmma.cu: wgmma, TMA, warp-specialised, FlashAttention-3 style), built for
 // sm_90a: bf16 cache, d = 128, compute capability 9.0, 16-byte aligned q and caches. variant picks one of the
 // compiled pipelines: 0 a 3-stage K/V ring, 1 a 2-stage one, 2 the 3-stage ring with each warpgroup's softmax
-// overlapping its own P·V (FlashAttention-3's intra-warpgroup pipelining), 3 (the default) variant 0's pipeline with
-// the two consumer warpgroups taking turns at the tensor cores through named barriers, one's softmax under the
-// other's products (FlashAttention-3's ping-pong schedule). On an H200 with random data variant 3 runs 554 TFLOP/s
-// at 128K against variant 0's 515 (tests/bench/RESULTS.md; on constant bytes both ~660). Stateless; encodes two TMA
-// descriptors on the host per call.
-constexpr int k_attention_wgmma_variants = 4;
-constexpr int k_attention_wgmma_default = 3;
+// overlapping its own P·V (FlashAttention-3's intra-warpgroup pipelining), 3 variant 0's pipeline with the two
+// consumer warpgroups taking turns at the tensor cores through named barriers, one's softmax under the other's
+// products (FlashAttention-3's ping-pong schedule), 4 (the default) both: ping-pong turns, and each softmax under
+// the group's own P·V as well. On an H200 with random data variant 4 runs 581 TFLOP/s at 128K against variant 3's
+// 538 and variant 0's 515, and 568 against 497 on the last 64K queries of a 1M prefill (tests/bench/RESULTS.md,
+// session 7). Stateless; encodes two TMA descriptors on the host per call.
+constexpr int k_attention_wgmma_variants = 5;
+constexpr int k_attention_wgmma_default = 4;
 bool attention_wgmma_supported(const attention_params& p);
 cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, int variant = k_attention_wgmma_default);
 

@@ -13,12 +13,15 @@
 // In the plain pipeline the two warpgroups are not synchronised with each other, so one's softmax overlaps the
 // other's products only when they happen to drift apart. The overlap pipeline also overlaps each warpgroup with
 // itself (FlashAttention-3's intra-warpgroup pipelining: Q·Kᵀ of tile t is issued before P·V of tile t − 1, and the
-// softmax of tile t runs while that P·V is in flight); on the H200 it measured 4-8% slower than the plain order
-// (tests/bench/RESULTS.md, "Hopper attention (session 3)"). The ping-pong pipeline (the default, variant 3) is the
-// plain one with FlashAttention-3's inter-warpgroup schedule (paper §3.1): two named barriers hand the tensor cores
-// from one warpgroup to the other, so that each issues its products (P·V of tile t − 1, then Q·Kᵀ of tile t) while
-// the other runs its softmax: 554 TFLOP/s at 128K on random data against the plain order's 515 (on constant bytes,
-// where the clocks stay higher, both ~660). The others stay callable for tests and benchmarks.
+// softmax of tile t runs while that P·V is in flight); alone, on the H200 it measured 4-8% slower than the plain
+// order (tests/bench/RESULTS.md, "Hopper attention (session 3)"). The ping-pong pipeline (variant 3) is the plain
+// one with FlashAttention-3's inter-warpgroup schedule (paper §3.1): two named barriers hand the tensor cores from
+// one warpgroup to the other, so that each issues its products (P·V of tile t − 1, then Q·Kᵀ of tile t) while the
+// other runs its softmax: 538-554 TFLOP/s at 128K on random data against the plain order's 515. The default,
+// variant 4, combines the two as FlashAttention-3 does: in its turn a warpgroup issues Q·Kᵀ(t) and then P·V(t − 1),
+// and its softmax(t) starts as soon as Q·Kᵀ(t) is done, under its own P·V as well as the other group's products:
+// 581 TFLOP/s at 128K, 568 on the last 64K queries of a 1M prefill (session 7). The others stay callable for tests
+// and benchmarks.
 //
 // Shared memory (1024-byte aligned, every region a whole number of 1024-byte swizzle atoms):
 //   Q                [2 halves of d][128 rows][64] bf16   32 KiB, written by the consumers (fp32 → scaled bf16)
@@ -74,6 +77,7 @@ enum pipeline : int {
     k_pipe_plain = 0,     // per warpgroup: Q·Kᵀ(t), softmax(t), P·V(t)
     k_pipe_overlap = 1,   // per warpgroup: Q·Kᵀ(t) and P·V(t − 1) in flight while softmax(t) runs
     k_pipe_pingpong = 2,  // plain, with the two warpgroups taking turns at the tensor cores
+    k_pipe_pingpong_overlap = 3,  // ping-pong turns, and in each softmax(t) overlapping the group's own P·V(t − 1)
 };
 
 // ---- PTX wrappers (sm_90a) ----
@@ -143,6 +147,11 @@ template <int N>
 __device__ __forceinline__ void fence_regs(float* r) {
 #pragma unroll
     for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+template <int N>
+__device__ __forceinline__ void fence_regs(uint32_t* r) {
+#pragma unroll
+    for (int i = 0; i < N; ++i) asm volatile("" : "+r"(r[i])::"memory");
 }
 
 #define M1_F4(d, i) "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3])
@@ -379,6 +388,51 @@ __global__ void __launch_bounds__(k_threads, 1)
             fence_regs<64>(o);
             release(s);
         }
+    } else if constexpr (Pipe == k_pipe_pingpong_overlap) {
+        // The ping-pong turns below (same blocks, same turn count, same empty turns), with the overlap pipeline's
+        // order inside a block: Q·Kᵀ(b) is issued before P·V(b − 1), so its group completes first and softmax(b) runs
+        // while P·V(b − 1) is still on the tensor cores. The first and last blocks are peeled off the loop so that
+        // its body has no branch between issue and wait (ptxas serialises the wgmma pipeline otherwise).
+        float alpha[2];
+        const int n_blocks = max(tiles_of(0), tiles_of(1)) + 1;
+        const int my_turn = k_bar_turn + wg, their_turn = k_bar_turn + 1 - wg;
+        const auto pass_turn = [&](int b) {
+            if (wg == 0 || b < n_blocks - 1) named_arrive(their_turn, k_turn_threads);
+        };
+        if (wg == 1) named_arrive(k_bar_turn, k_turn_threads);  // warpgroup 0 takes the first turn
+        mbar_wait(full_k(0), 0);
+        named_sync(my_turn, k_turn_threads);
+        issue_qk(0);
+        pass_turn(0);
+        wgmma_wait<0>();
+        fence_regs<64>(sacc);
+        softmax(0, alpha);
+        rescale_and_pack(alpha, false);  // O is still zero
+        for (int b = 1; b < wg_tiles; ++b) {
+            const int s = b % k_stages, sp = (b - 1) % k_stages;
+            mbar_wait(full_k(s), (b / k_stages) & 1);
+            mbar_wait(full_v(sp), ((b - 1) / k_stages) & 1);
+            named_sync(my_turn, k_turn_threads);
+            issue_qk(s);
+            issue_pv(sp);
+            pass_turn(b);
+            wgmma_wait<1>();
+            fence_regs<64>(sacc);
+            softmax(b, alpha);
+            wgmma_wait<0>();
+            fence_regs<64>(o);
+            fence_regs<32>(&pf[0][0]);  // P(b − 1) keeps its registers until its product has read them
+            release(sp);
+            rescale_and_pack(alpha, !__all_sync(0xffffffffu, alpha[0] == 1.0f && alpha[1] == 1.0f));
+        }
+        const int sl = (wg_tiles - 1) % k_stages;
+        mbar_wait(full_v(sl), ((wg_tiles - 1) / k_stages) & 1);
+        named_sync(my_turn, k_turn_threads);
+        issue_pv(sl);
+        pass_turn(wg_tiles);
+        wgmma_wait<0>();
+        fence_regs<64>(o);
+        release(sl);
     } else {
         // The plain order regrouped into "GEMM blocks": block b issues P·V(b − 1) (b ≥ 1) then Q·Kᵀ(b) (b < tiles),
         // waits for both, releases stage b − 1 and runs softmax(b); blocks 0 .. wg_tiles. The math is the plain
@@ -428,7 +482,7 @@ __global__ void __launch_bounds__(k_threads, 1)
         mbar_wait(full_k(s), ph);
         mbar_wait(full_v(s), ph);
         release(s);
-        if constexpr (Pipe == k_pipe_pingpong) {
+        if constexpr (Pipe == k_pipe_pingpong || Pipe == k_pipe_pingpong_overlap) {
             const int n_blocks = max(tiles_of(0), tiles_of(1)) + 1;
             if (t + 1 < n_blocks) {
                 named_sync(k_bar_turn + wg, k_turn_threads);
@@ -533,8 +587,10 @@ cudaError_t launch_attention_wgmma(const attention_params& p, cudaStream_t s, in
         return launch_variant<k_pipe_plain, 2>(p, k_map, v_map, s);
     case 2:
         return launch_variant<k_pipe_overlap, 3>(p, k_map, v_map, s);
-    default:
+    case 3:
         return launch_variant<k_pipe_pingpong, 3>(p, k_map, v_map, s);
+    default:
+        return launch_variant<k_pipe_pingpong_overlap, 3>(p, k_map, v_map, s);
     }
 }
 

@@ -244,7 +244,8 @@ void run_wgmma_case(gpu_test::suite& s, gpu_test::rng& r, const wgmma_case& c) {
                               std::to_string(c.pos0) + ", " + std::to_string(c.nh) + " heads, kv " +
                               std::to_string(c.g) + ")";
     static const char* const names[k_attention_wgmma_variants] = {
-        "3 stages", "2 stages", "3 stages, softmax overlapping P.V", "3 stages, ping-pong warpgroups"};
+        "3 stages", "2 stages", "3 stages, softmax overlapping P.V", "3 stages, ping-pong warpgroups",
+        "3 stages, ping-pong warpgroups, softmax overlapping P.V"};
     for (int variant = 0; variant < k_attention_wgmma_variants; ++variant) {
         check(cudaMemset(o.data(), 0xff, o.bytes()), "poison");
         check(launch_attention_wgmma(ap, nullptr, variant), "wgmma attention");

@@ -15,8 +15,9 @@
 // two, constant first. Lightning's inputs stay constant (its time is the memory floor's). Times are CUDA events
 // around the launch, median of 3 after a warm-up.
 // Usage: bench_attention [max_queries] [kernels] [data]   (defaults 131072, tiled,wgmma,lightning and random)
-//   kernels: a comma list of tiled, wgmma (launch_attention_wgmma's default variant), wgmma1, wgmma2, wgmma3 (its
-//   other variants: 2-stage ring, softmax overlapping its own P·V, ping-pong warpgroups), lightning. The wgmma ones
+//   kernels: a comma list of tiled, wgmma (launch_attention_wgmma's default variant), wgmma1 .. wgmma4 (its
+//   variants: 2-stage ring, softmax overlapping its own P·V, ping-pong warpgroups, ping-pong warpgroups each
+//   overlapping its softmax with its own P·V), lightning. The wgmma ones
 //   are left out on GPUs other than compute capability 9.0.
 //   data: random, const or both.
 #include "engine/bench/bench_timer.h"
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
         };
         if (wanted("tiled")) report("tiled", time_ms([&] { return launch_attention_tiled(p, nullptr); }));
-        static const char* const variants[k_attention_wgmma_variants] = {"wgmma", "wgmma1", "wgmma2", "wgmma3"};
+        static const char* const variants[k_attention_wgmma_variants] = {"wgmma", "wgmma1", "wgmma2", "wgmma3", "wgmma4"};
         for (int v = 0; v < k_attention_wgmma_variants; ++v)
             if (wanted(variants[v]) && attention_wgmma_supported(p))
                 report(variants[v], time_ms([&] { return launch_attention_wgmma(p, nullptr, v); }));
