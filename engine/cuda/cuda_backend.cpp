@@ -516,25 +516,31 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
 
     if (want_logits) {
         const int64_t count = n - first_row;
-        ws.logits.reserve(size_t(count * V));
         check(launch_rmsnorm(final_norm_of(c, ws.g.data() + first_row * H, ws.m.data() + first_row * H,
                                            m_final_norm.data(), count, ws.h.data()),
                              s),
               "final RMSNorm kernel");
         mark("final RMSNorm");
-        if (!m_head16) {
-            linear_f32(blas, ws.h.data(), count, H, m_lm_head.data(), V, ws.logits.data());
-        } else if (count <= k_gemv_max_rows) {  // fp32 activations against the bf16 head, fp32 accumulation
-            check(launch_gemv(gemv_one(m_lm_head16.data(), false, V, H, ws.h.data(), count, ws.logits.data()), s),
-                  "LM head GEMV");
-        } else {  // activations as bf16 hi + lo: ~16 significant bits against the exact bf16 weights
-            ws.cvt.reserve(size_t(2 * count * H));
-            linear_act(blas, s, ws.h.data(), count, H, m_lm_head16.data(), V, ws.logits.data(), ws.cvt.data(), true);
+        // k_head_rows rows at a time: a whole chunk's logits (16,384 × 200,064 fp32: 13 GB for M1) never sit on the GPU
+        const int64_t head_rows = m_options.head_rows > 0 ? std::min(m_options.head_rows, k_head_rows) : k_head_rows;
+        const int64_t block = std::min(count, head_rows);
+        ws.logits.reserve(size_t(block * V));
+        for (int64_t r = 0; r < count; r += block) {
+            const int64_t rows = std::min(block, count - r);
+            const float* hr = ws.h.data() + r * H;
+            if (!m_head16) {
+                linear_f32(blas, hr, rows, H, m_lm_head.data(), V, ws.logits.data());
+            } else if (rows <= k_gemv_max_rows) {  // fp32 activations against the bf16 head, fp32 accumulation
+                check(launch_gemv(gemv_one(m_lm_head16.data(), false, V, H, hr, rows, ws.logits.data()), s),
+                      "LM head GEMV");
+            } else {  // activations as bf16 hi + lo: ~16 significant bits against the exact bf16 weights
+                ws.cvt.reserve(size_t(2 * rows * H));
+                linear_act(blas, s, hr, rows, H, m_lm_head16.data(), V, ws.logits.data(), ws.cvt.data(), true);
+            }
+            check(cudaMemcpyAsync(logits + r * V, ws.logits.data(), size_t(rows * V) * 4, cudaMemcpyDeviceToHost, s),
+                  "download logits");
         }
-        mark("LM head");
-        check(cudaMemcpyAsync(logits, ws.logits.data(), size_t(count * V) * 4, cudaMemcpyDeviceToHost, s),
-              "download logits");
-        mark("logits download");
+        mark("LM head and logits download");
     }
     m_stream->sync();
 }

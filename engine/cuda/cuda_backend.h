@@ -67,6 +67,9 @@ struct cuda_options {
     // over NCCL; emulated ranks synchronise inside their all-reduces and run the step without a graph).
     bool decode_kernels = true;
     bool decode_graphs = true;
+    // Rows of logits computed and downloaded at a time when every row's are asked for (0 or more than k_head_rows:
+    // k_head_rows, what the memory plan counts).
+    int64_t head_rows = 0;
 };
 
 class cuda_state final : public backend_state {

@@ -52,7 +52,7 @@ memory_plan plan_memory(const model_config& c, int64_t context, int64_t chunk, i
     ws += 2 * n * std::max(H, D) * 2;                // bf16 GEMM inputs (hi, lo)
     ws += size_t(lightning_scratch_floats(int64_t(n), int64_t(nh), int64_t(d), int64_t(block))) * 4;  // 0: fused
     ws += n * E * 4 + n * k * (H * 4 + 2 * I * 4 + I * 4 + H * 4 + 2 * 2 * std::max(H, I) + 16);  // MoE
-    ws += n * V * 4 + n * 4;  // logits of a chunk, ids
+    ws += std::min(n, size_t(k_head_rows)) * V * 4 + n * 4;  // logits (k_head_rows at a time), ids
     p.workspace = ws;
     return p;
 }

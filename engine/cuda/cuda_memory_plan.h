@@ -32,6 +32,10 @@
 
 namespace m1::cuda {
 
+// Rows of logits the backend computes and downloads at a time when a caller asks for every row's (a chunk's whole
+// logits would take 13 GB of workspace at M1's vocabulary and 16,384 tokens).
+constexpr int64_t k_head_rows = 2048;
+
 struct memory_plan {
     int64_t context = 0;   // tokens the KV cache is planned for
     int64_t chunk = 0;     // tokens per prefill chunk (workspace size)

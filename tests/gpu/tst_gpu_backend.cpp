@@ -130,6 +130,9 @@ int main() {
             fast_options.precision = cuda::cuda_precision::fast;
             cuda::cuda_backend fast(*ck, fast_options);
             cpu::cpu_backend cpu_be(*ck);
+            cuda::cuda_options head_options;  // every row's logits in blocks of 96 rows (the last one partial)
+            head_options.head_rows = 96;
+            cuda::cuda_backend blocked_head(*ck, head_options);
             const int64_t V = be.config().vocab_size;
             std::printf("%s: %s\n", name, be.plan().describe().c_str());
             for (const auto& entry : fs::directory_iterator(dir)) {
@@ -141,6 +144,9 @@ int main() {
                 const std::string what = std::string(name) + " " + len + " tokens";
                 const int64_t n = int64_t(ids.size());
                 expect_close(s, what + ", one prefill", session_logits(be, ids, 0, -1), ref, V);
+                if (n > 96)
+                    expect_close(s, what + ", one prefill, logits 96 rows at a time",
+                                 session_logits(blocked_head, ids, 0, -1), ref, V);
                 if (n > 1) {
                     expect_close(s, what + ", prefill chunks of 64", session_logits(be, ids, 64, -1), ref, V);
                     expect_close(s, what + ", decode from " + std::to_string(n / 3), session_logits(be, ids, 0, n / 3),
