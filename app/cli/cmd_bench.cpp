@@ -100,7 +100,7 @@ int run_bench(const std::vector<std::string>& args) {
     p.option("--seed", "N", "Seed of the random weights and token ids (default 1).");
     p.option("--chunk", "N",
              "Tokens per prefill chunk inside the backend (default: the longest the GPU's memory allows, up to "
-             "16384, as the app takes; --kernels: 8192).");
+             "32768, as the app takes; --kernels: 8192).");
     p.option("--call-tokens", "N",
              "Tokens per forward() call of the prefill; progress is printed after each "
              "(default 131072).");

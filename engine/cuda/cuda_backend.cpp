@@ -521,7 +521,7 @@ void cuda_backend::forward_chunk(cuda_state& st, const int32_t* ids, int64_t n, 
                              s),
               "final RMSNorm kernel");
         mark("final RMSNorm");
-        // k_head_rows rows at a time: a whole chunk's logits (16,384 × 200,064 fp32: 13 GB for M1) never sit on the GPU
+        // k_head_rows rows at a time: a whole chunk's logits (32,768 × 200,064 fp32: 26 GB for M1) never sit on the GPU
         const int64_t head_rows = m_options.head_rows > 0 ? std::min(m_options.head_rows, k_head_rows) : k_head_rows;
         const int64_t block = std::min(count, head_rows);
         ws.logits.reserve(size_t(block * V));

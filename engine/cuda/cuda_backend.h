@@ -53,7 +53,7 @@ struct cuda_options {
     cuda_precision precision = cuda_precision::reference;
     int64_t context = 0;       // tokens the memory plan reserves KV cache for (0: min(max_position_embeddings, 128K))
     // Tokens per internal prefill chunk, rounded down to a multiple of the lightning block. 0: the longest that the
-    // free memory allows, up to 16,384 (choose_chunk in cuda_memory_plan.h), or k_tp_chunk for a tensor-parallel
+    // free memory allows, up to 32,768 (choose_chunk in cuda_memory_plan.h), or k_tp_chunk for a tensor-parallel
     // rank; the plan() says which was taken.
     int64_t max_chunk = 0;
     // Tensor parallelism (cuda_tp_backend.h runs the ranks): this backend is rank tp_rank of tp_size, holds only its

@@ -33,7 +33,7 @@
 namespace m1::cuda {
 
 // Rows of logits the backend computes and downloads at a time when a caller asks for every row's (a chunk's whole
-// logits would take 13 GB of workspace at M1's vocabulary and 16,384 tokens).
+// logits would take 26 GB of workspace at M1's vocabulary and 32,768 tokens).
 constexpr int64_t k_head_rows = 2048;
 
 struct memory_plan {
@@ -65,10 +65,11 @@ memory_plan plan_memory_tp(const model_config& c, int gpus, int64_t context, int
 // The prefill chunk when none is asked for (cuda_options::max_chunk = 0): the largest of k_auto_chunk_max, half of
 // it, a quarter, ... (rounded down to a multiple of the lightning block, at least one block, at most the context
 // rounded up to a block) whose plan leaves k_auto_chunk_reserve of device_bytes free. Longer chunks feed the
-// products more rows at once: W16's 131,072-token prefill on an H200 takes 5.39 s in chunks of 16,384 against
-// 5.54 s in chunks of 8,192 (tests/bench/RESULTS.md). When none fits, the smallest, which check_plan_fits then
-// refuses with its message.
-constexpr int64_t k_auto_chunk_max = 16384;
+// products more rows at once: W16's 131,072-token prefill on an H200 went from 5.54 s in chunks of 8,192 to 5.39 s
+// in chunks of 16,384 (session 5), and from 5.075 s to 5.025 s in chunks of 32,768 (session 7; same binary and GPU;
+// tests/bench/RESULTS.md). W16 keeps 32,768 up to a 1M-token context on an H200. When none fits, the smallest, which
+// check_plan_fits then refuses with its message.
+constexpr int64_t k_auto_chunk_max = 32768;
 constexpr size_t k_auto_chunk_reserve = size_t(2) << 30;
 int64_t choose_chunk(const model_config& c, int64_t context, size_t device_bytes, int kv_bytes = 2,
                      int expert_bytes = 2, int head_bytes = 2);

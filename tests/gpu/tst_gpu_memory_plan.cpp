@@ -69,10 +69,11 @@ int main() {
         const int64_t roomy = cuda::choose_chunk(w16, ctx, h200);
         s.check(roomy == cuda::k_auto_chunk_max && fits(roomy, h200),
                 "W16 at 1M on a 141 GB GPU takes the longest chunk, " + std::to_string(roomy));
-        const size_t tight = cuda::plan_memory(w16, ctx, 16384).total() + cuda::k_auto_chunk_reserve - 1;
+        const int64_t longest = cuda::k_auto_chunk_max;
+        const size_t tight = cuda::plan_memory(w16, ctx, longest).total() + cuda::k_auto_chunk_reserve - 1;
         const int64_t halved = cuda::choose_chunk(w16, ctx, tight);
-        s.check(halved == 8192 && fits(halved, tight) && !fits(16384, tight),
-                "a GPU one byte short of the 16K plan gets chunks of 8192, " + std::to_string(halved));
+        s.check(halved == longest / 2 && fits(halved, tight) && !fits(longest, tight),
+                "a GPU one byte short of the longest chunk's plan gets chunks half as long, " + std::to_string(halved));
         const int64_t block = w16.lightning_block;
         s.check(cuda::choose_chunk(w16, ctx, size_t(50e9)) == block,
                 "when nothing fits, the smallest chunk (one lightning block), for check_plan_fits to refuse");

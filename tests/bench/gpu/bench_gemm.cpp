@@ -7,7 +7,7 @@
 //
 // It answers whether choosing the algorithm per shape would speed the prefill up: on the H200 of session 5 no
 // candidate beat the default by more than ~4% at any shape (tests/bench/RESULTS.md).
-// Usage: bench_gemm [chunk]   (default 16384, the backend's choice for W16 on an H200)
+// Usage: bench_gemm [chunk]   (default 32768, the backend's choice for W16 on an H200)
 #include "engine/bench/bench_timer.h"
 #include "engine/cuda/cuda_gemm.h"
 #include "engine/cuda/cuda_random.cuh"
@@ -100,7 +100,7 @@ void lt_candidates(cublasLtHandle_t lt, const shape& sh, const bf16* w, const bf
 }  // namespace
 
 int main(int argc, char** argv) {
-    const int64_t chunk = argc > 1 ? std::atoll(argv[1]) : 16384;
+    const int64_t chunk = argc > 1 ? std::atoll(argv[1]) : 32768;
     if (chunk <= 0) {
         std::fprintf(stderr, "usage: bench_gemm [chunk > 0]\n");
         return 2;
