@@ -67,97 +67,115 @@ __global__ void route_kernel(route_params p) {
     }
 }
 
-constexpr int k_group_threads = 1024;
+constexpr int k_group_threads = 1024;  // tokens per tile, one a thread
 constexpr int k_group_warps = k_group_threads / 32;
 constexpr int k_group_max_experts = 256;
 
-// One CTA. Pass 1 counts the rows of each expert (and the invalid choices); thread 0 turns the counts into offsets.
-// Pass 2 walks the tokens in tiles of one token per thread: for each expert a warp ballots which of its tokens chose
-// it (a token chooses an expert at most once), so a token's place among the expert's rows is the offset, the rows
-// of earlier tiles, those of earlier warps in this tile (a prefix over the warps' counts) and its lane rank.
-__global__ void __launch_bounds__(k_group_threads) group_kernel(group_params p) {
-    __shared__ int32_t placed[k_group_max_experts];  // pass 1: rows per expert; pass 2: rows placed by earlier tiles
-    __shared__ int32_t first[k_group_max_experts];   // the expert's first grouped row
+// The grouping in three launches over tiles of k_group_threads tokens, one CTA a tile (p.tiles: a (tiles, E + 1)
+// table). Count: each tile's rows per expert, and in column E its invalid choices. Scan (one CTA): the table becomes
+// each tile's first grouped row of each expert (the expert's offset plus the rows of earlier tiles), count the
+// totals. Place: within its tile a warp ballots, for each expert, which of its tokens chose it (a token chooses an
+// expert at most once), so a token's row is its tile's start for the expert, the rows of earlier warps in the tile
+// (a prefix over the warps' counts) and its lane rank. Rows of one expert thus follow the token order, as the CPU
+// grouping has them; one CTA walking all the tiles took 0.27 ms for W16's 32,768-token chunk.
+__device__ __forceinline__ bool valid_choice(const int32_t* et, int j, int E) {
+    const int32_t e = et[j];
+    bool ok = e >= 0 && e < E;
+    for (int i = 0; i < j; ++i) ok = ok && et[i] != e;
+    return ok;
+}
+
+__global__ void __launch_bounds__(k_group_threads) group_count_kernel(group_params p) {
+    __shared__ int32_t rows_of[k_group_max_experts + 1];  // the tile's rows per expert, then its invalid choices
+    const int E = int(p.E), k = int(p.k);
+    for (int e = threadIdx.x; e <= E; e += k_group_threads) rows_of[e] = 0;
+    __syncthreads();
+    const int64_t t = int64_t(blockIdx.x) * k_group_threads + threadIdx.x;
+    if (t < p.n) {
+        const int32_t* et = p.expert + t * k;
+        for (int j = 0; j < k; ++j) atomicAdd(&rows_of[valid_choice(et, j, E) ? et[j] : E], 1);
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e <= E; e += k_group_threads) p.tiles[int64_t(blockIdx.x) * (E + 1) + e] = rows_of[e];
+}
+
+__global__ void __launch_bounds__(k_group_max_experts) group_scan_kernel(group_params p, int tiles) {
+    __shared__ int32_t total[k_group_max_experts + 1];
+    const int E = int(p.E), c = threadIdx.x;
+    // column c (an expert, or c = E the invalid choices): rows of earlier tiles, then the column's total
+    for (int col = c; col <= E; col += blockDim.x) {
+        int32_t run = 0;
+        for (int b = 0; b < tiles; ++b) {
+            int32_t& cell = p.tiles[int64_t(b) * (E + 1) + col];
+            const int32_t rows = cell;
+            cell = run;
+            run += rows;
+        }
+        total[col] = run;
+    }
+    __syncthreads();
+    if (c == 0) {  // E <= 256 experts: a serial prefix is a few hundred adds
+        int32_t run = 0;
+        for (int e = 0; e < E; ++e) {
+            const int32_t rows = total[e];
+            p.count[e] = rows;
+            total[e] = run;  // now the expert's first grouped row
+            run += rows;
+        }
+        p.count[E] = total[E];
+    }
+    __syncthreads();
+    for (int e = c; e < E; e += blockDim.x)
+        for (int b = 0; b < tiles; ++b) p.tiles[int64_t(b) * (E + 1) + e] += total[e];
+}
+
+__global__ void __launch_bounds__(k_group_threads) group_place_kernel(group_params p) {
+    __shared__ int32_t start[k_group_max_experts];                  // the tile's first row of each expert
     __shared__ int32_t before[k_group_warps][k_group_max_experts];  // a warp's count, then its rows' start
-    __shared__ int32_t invalid;
+    if (p.count[p.E] != 0) return;  // an invalid routing: nothing is written (uniform over the grid)
     const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
     const int E = int(p.E), k = int(p.k);
     const int64_t rows = p.n * p.k;
-    for (int e = tid; e < E; e += k_group_threads) placed[e] = 0;
-    if (tid == 0) invalid = 0;
-    __syncthreads();
-    for (int64_t t = tid; t < p.n; t += k_group_threads) {
-        const int32_t* et = p.expert + t * k;
-        for (int j = 0; j < k; ++j) {
-            const int32_t e = et[j];
-            bool ok = e >= 0 && e < E;
-            for (int i = 0; i < j; ++i) ok = ok && et[i] != e;
-            if (ok)
-                atomicAdd(&placed[e], 1);
-            else
-                atomicAdd(&invalid, 1);
-        }
-    }
-    __syncthreads();
-    if (invalid != 0) {  // uniform: every thread read the same value after the barrier
-        if (tid == 0) p.count[E] = invalid;
-        return;
-    }
-    if (tid == 0) {
-        int32_t run = 0;
-        for (int e = 0; e < E; ++e) {
-            first[e] = run;
-            p.count[e] = placed[e];
-            run += placed[e];
-            placed[e] = 0;
-        }
-        p.count[E] = 0;
-    }
-    __syncthreads();
+    for (int e = tid; e < E; e += k_group_threads) start[e] = p.tiles[int64_t(blockIdx.x) * (E + 1) + e];
     const unsigned lower = (1u << lane) - 1u;
-    for (int64_t t0 = 0; t0 < p.n; t0 += k_group_threads) {
-        const int64_t t = t0 + tid;
-        const bool valid = t < p.n;
-        int32_t e[k_max_top], rank[k_max_top];
-        for (int j = 0; j < k; ++j) {
-            e[j] = valid ? p.expert[t * k + j] : -1;
-            rank[j] = 0;
+    const int64_t t = int64_t(blockIdx.x) * k_group_threads + tid;
+    const bool valid = t < p.n;
+    int32_t e[k_max_top], rank[k_max_top];
+    for (int j = 0; j < k; ++j) {
+        e[j] = valid ? p.expert[t * k + j] : -1;
+        rank[j] = 0;
+    }
+    for (int x = 0; x < E; ++x) {  // every lane runs every iteration: the ballots see the whole warp
+        int jx = -1;
+        for (int j = 0; j < k; ++j)
+            if (e[j] == x) jx = j;
+        const unsigned chose = __ballot_sync(0xffffffffu, jx >= 0);
+        if (jx >= 0) rank[jx] = __popc(chose & lower);
+        if (lane == 0) before[warp][x] = __popc(chose);
+    }
+    __syncthreads();
+    for (int x = tid; x < E; x += k_group_threads) {
+        int32_t run = start[x];
+        for (int w = 0; w < k_group_warps; ++w) {
+            const int32_t c = before[w][x];
+            before[w][x] = run;
+            run += c;
         }
-        for (int x = 0; x < E; ++x) {  // every lane runs every iteration: the ballots see the whole warp
-            int jx = -1;
-            for (int j = 0; j < k; ++j)
-                if (e[j] == x) jx = j;
-            const unsigned chose = __ballot_sync(0xffffffffu, jx >= 0);
-            if (jx >= 0) rank[jx] = __popc(chose & lower);
-            if (lane == 0) before[warp][x] = __popc(chose);
-        }
-        __syncthreads();
-        for (int x = tid; x < E; x += k_group_threads) {
-            int32_t run = placed[x];
-            for (int w = 0; w < k_group_warps; ++w) {
-                const int32_t c = before[w][x];
-                before[w][x] = run;
-                run += c;
-            }
-            placed[x] = run;
-        }
-        __syncthreads();
-        if (valid) {
-            int order[k_max_top];  // this token's choices in ascending expert order: the combine's order
-            for (int j = 0; j < k; ++j) {
-                int at = j;
-                for (; at > 0 && e[order[at - 1]] > e[j]; --at) order[at] = order[at - 1];
-                order[at] = j;
-            }
-            for (int jj = 0; jj < k; ++jj) {
-                const int j = order[jj];
-                const int32_t r = first[e[j]] + before[warp][e[j]] + rank[j];
-                p.index[r] = int32_t(t);
-                p.index[rows + t * k + jj] = r;
-                p.cweight[t * k + jj] = p.weight[t * k + j];
-            }
-        }
-        __syncthreads();  // the next tile rewrites `before`
+    }
+    __syncthreads();
+    if (!valid) return;
+    int order[k_max_top];  // this token's choices in ascending expert order: the combine's order
+    for (int j = 0; j < k; ++j) {
+        int at = j;
+        for (; at > 0 && e[order[at - 1]] > e[j]; --at) order[at] = order[at - 1];
+        order[at] = j;
+    }
+    for (int jj = 0; jj < k; ++jj) {
+        const int j = order[jj];
+        const int32_t r = before[warp][e[j]] + rank[j];
+        p.index[r] = int32_t(t);
+        p.index[rows + t * k + jj] = r;
+        p.cweight[t * k + jj] = p.weight[t * k + j];
     }
 }
 
@@ -259,8 +277,9 @@ void moe_forward(cublasHandle_t blas, cudaStream_t s, const moe_weights& w, cons
     mark("MoE routing kernel");
     ws.count.reserve(size_t(E + 1));
     ws.h_count.reserve(size_t(E + 1));
+    ws.tiles.reserve(size_t(group_scratch_ints(n, E)));
     check(launch_group({ws.expert.data(), ws.weight.data(), n, E, k, ws.count.data(), ws.index.data(),
-                        ws.cweight.data()},
+                        ws.cweight.data(), ws.tiles.data()},
                        s),
           "MoE grouping kernel");
     mark("MoE grouping kernel");
@@ -358,9 +377,17 @@ moe_grouping group_by_expert(const std::vector<int32_t>& expert, const std::vect
 cudaError_t launch_group(const group_params& p, cudaStream_t s) {
     if (p.E < 1 || p.E > k_group_max_experts || p.k < 1 || p.k > k_max_top || p.k > p.E)
         return cudaErrorInvalidValue;
-    if (p.n * p.k > int64_t(INT32_MAX)) return cudaErrorInvalidValue;  // grouped rows are int32
-    group_kernel<<<1, k_group_threads, 0, s>>>(p);
+    if (p.n * p.k > int64_t(INT32_MAX) || !p.tiles) return cudaErrorInvalidValue;  // grouped rows are int32
+    if (p.n == 0) return cudaMemsetAsync(p.count, 0, size_t(p.E + 1) * sizeof(int32_t), s);
+    const int64_t tiles = (p.n + k_group_threads - 1) / k_group_threads;
+    group_count_kernel<<<unsigned(tiles), k_group_threads, 0, s>>>(p);
+    group_scan_kernel<<<1, k_group_max_experts, 0, s>>>(p, int(tiles));
+    group_place_kernel<<<unsigned(tiles), k_group_threads, 0, s>>>(p);
     return cudaGetLastError();
+}
+
+int64_t group_scratch_ints(int64_t n, int64_t E) {
+    return (n + k_group_threads - 1) / k_group_threads * (E + 1);
 }
 
 }  // namespace m1::cuda

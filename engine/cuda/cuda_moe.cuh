@@ -45,9 +45,10 @@ struct moe_grouping {
 moe_grouping group_by_expert(const std::vector<int32_t>& expert, const std::vector<float>& weight, int64_t n,
                              int64_t E, int64_t k);
 
-// The same grouping on the device, one CTA (E <= 256, k <= 16): count (E + 1) gets the row counts and, in
-// count[E], the number of invalid choices (outside [0, E) or repeated within a token; then nothing else is
-// written); index (2·n·k) and cweight (n·k) as in moe_grouping.
+// The same grouping on the device (E <= 256, k <= 16), three launches over tiles of 1,024 tokens: count (E + 1)
+// gets the row counts and, in count[E], the number of invalid choices (outside [0, E) or repeated within a token;
+// then index and cweight are not written); index (2·n·k) and cweight (n·k) as in moe_grouping. tiles is scratch of
+// group_scratch_ints(n, E) int32 (required).
 struct group_params {
     const int32_t* expert = nullptr;  // (n, k)
     const float* weight = nullptr;    // (n, k)
@@ -55,7 +56,9 @@ struct group_params {
     int32_t* count = nullptr;
     int32_t* index = nullptr;
     float* cweight = nullptr;
+    int32_t* tiles = nullptr;
 };
+int64_t group_scratch_ints(int64_t n, int64_t E);
 cudaError_t launch_group(const group_params& p, cudaStream_t s);
 
 struct moe_weights {
@@ -71,6 +74,7 @@ struct moe_workspace {
     device_buffer<int32_t> expert;  // (n, k)
     device_buffer<float> weight;    // (n, k)
     device_buffer<int32_t> count;   // (E + 1) rows per expert, then the invalid choices (launch_group)
+    device_buffer<int32_t> tiles;   // launch_group's scratch
     device_buffer<int32_t> index;   // (n·k) gather: token of each grouped row, then (n, k) combine rows
     device_buffer<float> cweight;   // (n, k) combine weights, ascending expert per token
     device_buffer<float> xg;        // (n·k, H) grouped inputs

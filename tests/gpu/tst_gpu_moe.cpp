@@ -56,13 +56,15 @@ void run_grouping(gpu_test::suite& s, gpu_test::rng& r, int64_t n, int64_t E, in
             expert[size_t(t * k + j)] = e;
         }
     const moe_grouping ref = group_by_expert(expert, weight, n, E, k);
-    device_buffer<int32_t> d_expert(expert.size()), count(size_t(E + 1)), index(size_t(2 * n * k));
+    device_buffer<int32_t> d_expert(expert.size()), count(size_t(E + 1)), index(size_t(2 * n * k)),
+        tiles(size_t(group_scratch_ints(n, E)));
     device_buffer<float> d_weight(weight.size()), cweight(size_t(n * k));
     d_expert.upload(expert);
     d_weight.upload(weight);
     cuda_stream stream;
     const auto run = [&] {
-        check(launch_group({d_expert.data(), d_weight.data(), n, E, k, count.data(), index.data(), cweight.data()},
+        check(launch_group({d_expert.data(), d_weight.data(), n, E, k, count.data(), index.data(), cweight.data(),
+                            tiles.data()},
                            stream.get()),
               "launch_group");
         stream.sync();
@@ -104,8 +106,9 @@ int main() {
         run_grouping(s, r, 1, 4, 2);
         run_grouping(s, r, 300, 8, 2);
         run_grouping(s, r, 1025, 32, 2);   // a second tile of one token
-        run_grouping(s, r, 8192, 16, 2);   // W16's chunk
-        run_grouping(s, r, 5000, 256, 8);  // the most experts one CTA groups, more choices a token
+        run_grouping(s, r, 8192, 16, 2);
+        run_grouping(s, r, 32768, 16, 2);  // W16's chunk: 32 tiles
+        run_grouping(s, r, 5000, 256, 8);  // the most experts the grouping takes, more choices a token
         run_grouping(s, r, 777, 3, 1);
         for (bool split : {false, true}) {
             run_shape(s, r, 300, 64, 8, 32, 2, split);
