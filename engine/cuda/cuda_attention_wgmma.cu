@@ -340,6 +340,17 @@ __global__ void __launch_bounds__(k_threads, 1)
     const auto release = [&](int s) {
         if (lane == 0) mbar_arrive(empty(s));
     };
+    // With Q·Kᵀ(t) and then P·V(t − 1) in flight (stage sp): softmax(t) once the first is done, under the second;
+    // then stage sp is released. P(t − 1) keeps its registers until its product has read them.
+    const auto softmax_under_pv = [&](int t, int sp, float (&alpha)[2]) {
+        wgmma_wait<1>();
+        fence_regs<64>(sacc);
+        softmax(t, alpha);
+        wgmma_wait<0>();
+        fence_regs<64>(o);
+        fence_regs<32>(&pf[0][0]);
+        release(sp);
+    };
 
     if constexpr (Pipe == k_pipe_overlap) {
         // Tile 0, then for t ≥ 1: issue Q·Kᵀ(t), issue P·V(t − 1), wait for the first, softmax(t) while the second
@@ -357,12 +368,7 @@ __global__ void __launch_bounds__(k_threads, 1)
             issue_qk(s);
             mbar_wait(full_v(sp), ((t - 1) / k_stages) & 1);
             issue_pv(sp);
-            wgmma_wait<1>();
-            fence_regs<64>(sacc);
-            softmax(t, alpha);
-            wgmma_wait<0>();
-            fence_regs<64>(o);
-            release(sp);
+            softmax_under_pv(t, sp, alpha);
             rescale_and_pack(alpha);
         }
         const int sl = (wg_tiles - 1) % k_stages;
@@ -416,13 +422,7 @@ __global__ void __launch_bounds__(k_threads, 1)
             issue_qk(s);
             issue_pv(sp);
             pass_turn(b);
-            wgmma_wait<1>();
-            fence_regs<64>(sacc);
-            softmax(b, alpha);
-            wgmma_wait<0>();
-            fence_regs<64>(o);
-            fence_regs<32>(&pf[0][0]);  // P(b − 1) keeps its registers until its product has read them
-            release(sp);
+            softmax_under_pv(b, sp, alpha);
             rescale_and_pack(alpha, !__all_sync(0xffffffffu, alpha[0] == 1.0f && alpha[1] == 1.0f));
         }
         const int sl = (wg_tiles - 1) % k_stages;
