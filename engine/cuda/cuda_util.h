@@ -110,8 +110,13 @@ public:
     size_t size() const { return m_count; }
     size_t bytes() const { return m_count * sizeof(T); }
 
+    // Returns once the bytes are in device memory. From pageable memory cudaMemcpy alone may return while its DMA
+    // is still in flight, ordered only before later work of the legacy default stream: a kernel launched right after
+    // on one of our non-blocking streams could read the old bytes (tst_gpu_moe's grouping check read stale expert
+    // ids once, session 7). Waiting for the default stream closes that.
     void upload(const T* host, size_t count, size_t offset = 0) {
         check(cudaMemcpy(m_ptr + offset, host, count * sizeof(T), cudaMemcpyHostToDevice), "upload");
+        check(cudaStreamSynchronize(nullptr), "upload (waiting for the copy)");
     }
     void upload(const std::vector<T>& host) {
         reserve(host.size());
@@ -193,11 +198,12 @@ private:
     cublasHandle_t m_handle = nullptr;
 };
 
-// Uploads host floats as bf16 (round to nearest even).
+// Uploads host floats as bf16 (round to nearest even); returns once they are in device memory (as upload()).
 inline void upload_bf16(device_buffer<bf16>& dst, const float* host, size_t count, size_t offset = 0) {
     std::vector<uint16_t> bits(count);
     for (size_t i = 0; i < count; ++i) bits[i] = float_to_bf16_bits(host[i]);
     check(cudaMemcpy(dst.data() + offset, bits.data(), count * 2, cudaMemcpyHostToDevice), "upload bf16");
+    check(cudaStreamSynchronize(nullptr), "upload bf16 (waiting for the copy)");
 }
 
 inline std::vector<float> download_bf16(const bf16* src, size_t count) {
