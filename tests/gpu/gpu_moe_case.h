@@ -1,6 +1,11 @@
 // One MoE test case shared by tst_gpu_moe (the prefill block) and tst_gpu_decode (the decode block): a random
 // router and input in fp32, the CPU reference's routing, and random bf16-valued weights for exactly the experts the
 // tokens choose — the other experts are NaN on the GPU, so a kernel that used one would show it.
+//
+// Near-ties: the GPU's router product adds in another order than the CPU's, so two logits closer than that
+// rounding can rank either way (seed 1472349278586505483 of tst_gpu_moe had a token whose second and third logits
+// were 2.6e-7 apart: the GPU chose the third). `decisive` marks the tokens whose top k + 1 logits are all further
+// apart than a bound on that rounding; the routing and output checks hold on those rows.
 #pragma once
 
 #include "engine/cpu/cpu_moe.h"
@@ -8,6 +13,7 @@
 #include "engine/cuda/cuda_moe.cuh"
 #include "tests/gpu/gpu_check.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -19,6 +25,7 @@ struct moe_case {
     cpu::layer_weights lw;                          // the CPU side; experts nobody chose stay empty
     std::vector<float> g;                           // (n, H) the normed input
     cpu::routing ref_route;                         // the CPU reference's choices and weights
+    std::vector<uint8_t> decisive;                  // (n) no near-tie among the token's top k + 1 logits
     std::set<int32_t> used;                         // the experts chosen by some token
     cuda::device_buffer<float> router, input, out;  // out poisoned with NaN
     cuda::device_buffer<cuda::bf16> w13, w2;        // (E, 2I, H), (E, H, I); unused experts NaN
@@ -34,6 +41,15 @@ struct moe_case {
     }
 };
 
+// The rows (width values each) of v whose token is marked in keep.
+template <class T>
+std::vector<T> rows_where(const std::vector<T>& v, int64_t width, const std::vector<uint8_t>& keep) {
+    std::vector<T> out;
+    for (size_t t = 0; t < keep.size(); ++t)
+        if (keep[t]) out.insert(out.end(), v.begin() + int64_t(t) * width, v.begin() + int64_t(t + 1) * width);
+    return out;
+}
+
 inline moe_case make_moe_case(rng& r, int64_t n, int64_t H, int64_t E, int64_t I, int64_t k) {
     moe_case m;
     m.n = n;
@@ -48,6 +64,22 @@ inline moe_case make_moe_case(rng& r, int64_t n, int64_t H, int64_t E, int64_t I
     std::vector<float> logits(static_cast<size_t>(n * E));
     cpu::linear(m.g.data(), n, H, m.lw.router.data(), E, logits.data());
     m.ref_route = cpu::route_tokens(logits.data(), n, E, k);
+    // Rounding bound of a logit: 8·√H·2⁻²⁴·Σ|g·w| (a few times the typical error of an fp32 sum in any order).
+    m.decisive.assign(size_t(n), 1);
+    for (int64_t t = 0; t < n; ++t) {
+        std::vector<std::pair<float, double>> ranked(static_cast<size_t>(E));  // (logit, its rounding bound)
+        for (int64_t e = 0; e < E; ++e) {
+            double mag = 0;
+            for (int64_t i = 0; i < H; ++i)
+                mag += std::fabs(double(m.g[size_t(t * H + i)]) * m.lw.router[size_t(e * H + i)]);
+            ranked[size_t(e)] = {logits[size_t(t * E + e)], 8 * std::sqrt(double(H)) * std::ldexp(mag, -24)};
+        }
+        std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        for (int64_t j = 0; j < std::min(k, E - 1); ++j)
+            if (double(ranked[size_t(j)].first) - ranked[size_t(j + 1)].first <=
+                std::max(ranked[size_t(j)].second, ranked[size_t(j + 1)].second))
+                m.decisive[size_t(t)] = 0;
+    }
     m.used = std::set<int32_t>(m.ref_route.expert.begin(), m.ref_route.expert.end());
     m.router.upload(m.lw.router);
     m.input.upload(m.g);
