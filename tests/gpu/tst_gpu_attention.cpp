@@ -5,6 +5,7 @@
 // launch_attention_wgmma compiles) against the same kind of float64 reference on random caches, on H100/H200 only.
 #include "engine/cpu/cpu_attention.h"
 #include "engine/cuda/cuda_attention.cuh"
+#include "engine/cuda/cuda_layer.h"
 #include "engine/model/forward.h"
 #include "tests/gpu/gpu_check.h"
 
@@ -52,7 +53,6 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
     device_buffer<float> d_inv;
     d_inv.upload(inv_freq);
     std::vector<float> all_k(size_t(total * KV)), all_v(size_t(total * KV));  // CPU copies of the cache
-    const float scale = float(1.0 / std::sqrt(double(sh.d)));
     double worst_rope = 0, worst_cache = 0, worst_att = 0;
     int64_t pos0 = 0;
     for (int64_t m : sh.calls) {
@@ -62,36 +62,11 @@ void run_shape(gpu_test::suite& s, gpu_test::rng& r, const shape_spec& sh) {
         d_proj.upload(proj);
         device_buffer<float> o(static_cast<size_t>(m * D));
         check(cudaMemset(o.data(), 0xff, o.bytes()), "poison");
-        rope_cache_params rp{};
-        rp.q = d_proj.data();
-        rp.ld_q = ld;
-        rp.k = d_proj.data() + D;
-        rp.v = d_proj.data() + D + KV;
-        rp.ld_kv = ld;
-        rp.n = m;
-        rp.n_heads = sh.nh;
-        rp.n_kv_heads = sh.g;
-        rp.d = sh.d;
-        rp.rotary_dim = sh.rotary;
-        rp.pos0 = pos0;
-        rp.inv_freq = d_inv.data();
-        rp.k_cache = kc.data();
-        rp.v_cache = vc.data();
-        rp.kv_f32 = sh.kv_f32;
-        check(launch_rope_cache(rp, nullptr), "rope");
-        attention_params ap{};
-        ap.q = d_proj.data();
-        ap.ld_q = ld;
-        ap.k_cache = kc.data();
-        ap.v_cache = vc.data();
-        ap.kv_f32 = sh.kv_f32;
-        ap.n = m;
-        ap.n_heads = sh.nh;
-        ap.n_kv_heads = sh.g;
-        ap.d = sh.d;
-        ap.pos0 = pos0;
-        ap.scale = scale;
-        ap.o = o.data();
+        // the backend's parameter builders (cuda_layer.h) over the fused projection's rows
+        check(launch_rope_cache(
+                  rope_cache_of(c, d_proj.data(), m, pos0, d_inv.data(), kc.data(), vc.data(), sh.kv_f32), nullptr),
+              "rope");
+        const attention_params ap = attention_of(c, d_proj.data(), kc.data(), vc.data(), sh.kv_f32, m, pos0, o.data());
         check(sh.simple ? launch_attention_simple(ap, nullptr) : launch_attention(ap, nullptr), "attention");
         check(cudaDeviceSynchronize(), "attention kernels");
 
@@ -186,18 +161,11 @@ void run_wgmma_case(gpu_test::suite& s, gpu_test::rng& r, const wgmma_case& c) {
     device_buffer<bf16> kc(size_t(keys * KV)), vc(size_t(keys * KV));
     upload_bf16(kc, k.data(), k.size());
     upload_bf16(vc, v.data(), v.size());
-    attention_params ap{};
-    ap.q = d_q.data();
-    ap.ld_q = ld;
-    ap.k_cache = kc.data();
-    ap.v_cache = vc.data();
-    ap.n = c.n;
-    ap.n_heads = c.nh;
-    ap.n_kv_heads = c.g;
-    ap.d = d;
-    ap.pos0 = c.pos0;
-    ap.scale = float(1.0 / std::sqrt(double(d)));
-    ap.o = o.data();
+    model_config mc;  // the widths attention_of reads
+    mc.num_heads = c.nh;
+    mc.num_kv_heads = c.g;
+    mc.head_dim = d;
+    const attention_params ap = attention_of(mc, d_q.data(), kc.data(), vc.data(), false, c.n, c.pos0, o.data());
     if (!attention_wgmma_supported(ap)) {
         std::printf("  skip %s: the wgmma kernel needs a compute capability 9.0 GPU\n", c.name);
         return;
