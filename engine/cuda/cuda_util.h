@@ -198,12 +198,11 @@ private:
     cublasHandle_t m_handle = nullptr;
 };
 
-// Uploads host floats as bf16 (round to nearest even); returns once they are in device memory (as upload()).
+// Uploads host floats as bf16 (round to nearest even), through device_buffer::upload.
 inline void upload_bf16(device_buffer<bf16>& dst, const float* host, size_t count, size_t offset = 0) {
     std::vector<uint16_t> bits(count);
     for (size_t i = 0; i < count; ++i) bits[i] = float_to_bf16_bits(host[i]);
-    check(cudaMemcpy(dst.data() + offset, bits.data(), count * 2, cudaMemcpyHostToDevice), "upload bf16");
-    check(cudaStreamSynchronize(nullptr), "upload bf16 (waiting for the copy)");
+    dst.upload(reinterpret_cast<const bf16*>(bits.data()), count, offset);
 }
 
 inline std::vector<float> download_bf16(const bf16* src, size_t count) {
