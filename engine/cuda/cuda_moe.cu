@@ -130,13 +130,11 @@ __global__ void __launch_bounds__(k_group_max_experts) group_scan_kernel(group_p
 }
 
 __global__ void __launch_bounds__(k_group_threads) group_place_kernel(group_params p) {
-    __shared__ int32_t start[k_group_max_experts];                  // the tile's first row of each expert
     __shared__ int32_t before[k_group_warps][k_group_max_experts];  // a warp's count, then its rows' start
     if (p.count[p.E] != 0) return;  // an invalid routing: nothing is written (uniform over the grid)
     const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
     const int E = int(p.E), k = int(p.k);
     const int64_t rows = p.n * p.k;
-    for (int e = tid; e < E; e += k_group_threads) start[e] = p.tiles[int64_t(blockIdx.x) * (E + 1) + e];
     const unsigned lower = (1u << lane) - 1u;
     const int64_t t = int64_t(blockIdx.x) * k_group_threads + tid;
     const bool valid = t < p.n;
@@ -155,7 +153,7 @@ __global__ void __launch_bounds__(k_group_threads) group_place_kernel(group_para
     }
     __syncthreads();
     for (int x = tid; x < E; x += k_group_threads) {
-        int32_t run = start[x];
+        int32_t run = p.tiles[int64_t(blockIdx.x) * (E + 1) + x];  // the tile's first row of expert x
         for (int w = 0; w < k_group_warps; ++w) {
             const int32_t c = before[w][x];
             before[w][x] = run;
