@@ -69,8 +69,12 @@ __device__ __forceinline__ float silu_fast(float x) {
 }
 // The norm's output gate: the fast sigmoid when the result is only written in bf16 (as launch_gate_bf16 computes
 // it), the precise one when an fp32 result is asked for (as launch_gate).
+template <bool FAST>
+__device__ __forceinline__ float gate_sigmoid(float g) {
+    return FAST ? sigmoid_fast(g) : sigmoidf_(g);
+}
 __device__ __forceinline__ float gate_sigmoid(const rmsnorm_params& p, float g) {
-    return p.y ? sigmoidf_(g) : sigmoid_fast(g);
+    return p.y ? gate_sigmoid<false>(g) : gate_sigmoid<true>(g);
 }
 
 // Rows of up to k_norm_regs · blockDim.x elements (every M1 norm: 6144 or 8192 with 1024 threads) are read once into
@@ -125,7 +129,7 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
         for (int j = 0; j < k_norm_regs; ++j) {
             const int64_t i = threadIdx.x + int64_t(j) * blockDim.x;
             if (i >= p.dim) break;
-            const float y = p.gate ? v[j] * (FAST_GATE ? sigmoid_fast(w[j]) : sigmoidf_(w[j])) : v[j];
+            const float y = p.gate ? v[j] * gate_sigmoid<FAST_GATE>(w[j]) : v[j];
             if (p.y) p.y[r * p.dim + i] = y;
             if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
         }
@@ -143,7 +147,7 @@ __global__ void rmsnorm_kernel(rmsnorm_params p) {
         // The same thread wrote sum_out[i] above, so reading it back is safe even when it aliases res or branch.
         const float v = sum_out ? sum_out[i] : (br ? residual(p, res[i], br[i]) : res[i]);
         float y = p.w[i] * (v * scale);
-        if (p.gate) y = y * (FAST_GATE ? sigmoid_fast(p.gate[r * p.dim + i]) : sigmoidf_(p.gate[r * p.dim + i]));
+        if (p.gate) y = y * gate_sigmoid<FAST_GATE>(p.gate[r * p.dim + i]);
         if (p.y) p.y[r * p.dim + i] = y;
         if (p.y_bf16) p.y_bf16[r * p.dim + i] = __float2bfloat16(y);
     }
