@@ -66,7 +66,10 @@ void attention_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
     p.o = o.data();
     kernel_result k;
     k.name = std::string("attention prefill (") +
-             (attention_wgmma_supported(p) ? "wgmma" : attention_tiled_supported(p) ? "tiled" : "simple") + ")";
+             (attention_wgmma_supported(p)   ? "wgmma"
+              : attention_tiled_supported(p) ? "tiled"
+                                             : "simple") +
+             ")";
     k.shape = shape;
     k.tokens = n;
     k.flops = causal_attention_flops(n, 0, nh, d);
@@ -118,7 +121,12 @@ void lightning_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
             p.v16 = qkv.data() + 2 * d;
             p.o16 = o.data();
             const char* kernel = lightning_fused_supported(p) ? "fused" : "per-block";
+            if (lightning_hopper_supported(p)) {  // M1's fast prefill; then the mma.sync kernel, for comparison
+                time("lightning prefill (Hopper, bf16 in/out)", "bf16 q/k/v and o, wgmma");
+                p.hopper = false;
+            }
             time(std::string("lightning prefill (") + kernel + ", bf16 in/out)", "bf16 q/k/v and o");
+            p.hopper = true;
             p.silu = true;  // inputs in [0, 1] before SiLU: a little smaller than the SiLU outputs above
             time(std::string("lightning prefill (") + kernel + ", bf16 in + SiLU, bf16 out)",
                  "bf16 q/k/v, SiLU on load, bf16 o");
@@ -137,8 +145,7 @@ void lightning_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
     p.v = qkv.data() + 2 * d;
     p.o = o.data();
     p.scratch = scratch.data();
-    time(std::string("lightning prefill (") + (lightning_fused_supported(p) ? "fused" : "per-block") +
-             ", fp32 in/out)",
+    time(std::string("lightning prefill (") + (lightning_fused_supported(p) ? "fused" : "per-block") + ", fp32 in/out)",
          "fp32 q/k/v and o, as the backend feeds it today");
 }
 

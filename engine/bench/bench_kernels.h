@@ -7,8 +7,9 @@
 //                       wgmma kernel for d = 128 on sm_90, else the tiled one); q fp32, KV cache bf16, o fp32 as the
 //                       backend feeds it; random data. FLOPs 4·d·nh·n(n+1)/2; floor = FLOPs / GEMM ceiling.
 //   lightning prefill   launch_lightning_prefill over n tokens, all nh heads of the fused qkv layout, block 256, the
-//                       decay table of layer 0, three rows: bf16 q/k/v and o (what the fast backend feeds it, SiLU
-//                       already applied), bf16 with SiLU on load, and fp32 (reference precision). Floor = the bf16-I/O
+//                       decay table of layer 0: bf16 q/k/v and o (what the fast backend feeds it, SiLU already
+//                       applied; on sm_90a the Hopper kernel, then the mma.sync fused kernel for comparison), bf16
+//                       with SiLU on load, and fp32 (reference precision). Floor = the bf16-I/O
 //                       memory floor (q, k, v read and o written once in bf16, the state read and written in fp32),
 //                       the floor the issue quotes.
 //   MoE block           moe_forward on `chunk` tokens (routing, grouping, per-expert GEMMs, SwiGLU, combine), fast

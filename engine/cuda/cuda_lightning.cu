@@ -757,6 +757,7 @@ bool lightning_prefill_supported(const lightning_params& p) {
 
 cudaError_t launch_lightning_prefill(const lightning_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
+    if (lightning_hopper_supported(p)) return launch_lightning_hopper(p, s);
     if (lightning_fused_supported(p)) return p.d == 64 ? launch_fused_d<64>(p, s) : launch_fused_d<128>(p, s);
     if (!per_block_supported(p)) return cudaErrorInvalidValue;
     const int64_t n_blocks = (p.n + p.block - 1) / p.block;

@@ -2,10 +2,14 @@
 // decay table, so the two agree to fp32 rounding). Per head, λ = e^(−s), state S (d, d) fp32 (row = key dim).
 //
 //   prefill, in blocks of m tokens starting where the call starts, local offsets i, j in [0, m):
-//                   o_j = Σ_{i<=j} λ^(j−i) (q_j·k_i) v_i + λ^(j+1) q_j S_prev,   S = λ^m S_prev + Σ_i λ^(m−1−i) k_iᵀ v_i
+//                   o_j = Σ_{i<=j} λ^(j−i) (q_j·k_i) v_i + λ^(j+1) q_j S_prev,   S = λ^m S_prev + Σ_i λ^(m−1−i) k_iᵀ
+//                   v_i
 //   decode (one token, grid heads × 64-column slices, key rows split over 8 thread groups): S = λ S + kᵀv, o = q S.
 //
-// Two prefill kernels:
+// Three prefill kernels:
+//   Hopper (cuda_lightning_hopper.cu; d = 128, bf16 q/k/v without SiLU, sm_90a devices: M1's fast prefill): the fused
+//     kernel's math and accuracy on wgmma, with TMA loads and one warpgroup each for the state update, the outputs
+//     and the loads, the update running up to a step ahead of the outputs.
 //   fused (d = 64 or 128, block >= 64; the one M1 uses): one CTA per head and half of the value columns walks the
 //     whole call in steps of 64 tokens, the fp32 state S (d × d/2) held in registers, the next step's q/k/v copied
 //     into shared memory (cp.async) while this one computes; no scratch. Inputs fp32 or bf16, optionally with SiLU
@@ -46,6 +50,7 @@ struct lightning_params {
     bf16* o16 = nullptr;        // bf16 output instead of o (fused prefill only)
     int64_t ldo = 0;
     float* scratch = nullptr;  // per-block prefill only: lightning_scratch_floats(n, n_heads, d, block) floats
+    bool hopper = true;        // the Hopper kernel where it serves p (false: the mma.sync fused kernel; tests, A/B)
 };
 
 // The fused qkv projection's layout (rows of 3·nh·d, head h's q | k | v at column 3·d·h) with an output of nh·d
@@ -75,8 +80,13 @@ bool lightning_fused_supported(const lightning_params& p);
 // The decay table for one layer's slopes: pw[h·(block+1) + t] = fp32(exp(−slope_h · t)), computed in double.
 std::vector<float> lightning_decay_table(const std::vector<float>& slopes, int64_t block);
 
-// n >= 1 tokens in block form (n == 1 is allowed and equals the recurrence up to rounding): the fused kernel where
-// it serves p, else the per-block kernels (which need p.scratch, fp32 q/k/v/o and no SiLU).
+// Whether the Hopper kernel serves p (p.hopper, shape, alignment, an sm_90a device), and its launcher.
+bool lightning_hopper_supported(const lightning_params& p);
+cudaError_t launch_lightning_hopper(const lightning_params& p, cudaStream_t s);
+
+// n >= 1 tokens in block form (n == 1 is allowed and equals the recurrence up to rounding): the Hopper kernel where
+// it serves p, else the fused kernel where that does, else the per-block kernels (which need p.scratch, fp32
+// q/k/v/o and no SiLU).
 bool lightning_prefill_supported(const lightning_params& p);
 cudaError_t launch_lightning_prefill(const lightning_params& p, cudaStream_t s);
 // One token (p.n must be 1), recurrent form; needs no scratch. d <= 1024.

@@ -7,6 +7,8 @@
 // non-zero starting state) are both checked. The fused kernel (d = 64, 128) is held in all its input modes: fp32
 // inputs (full fp32 values, not bf16-rounded), bf16 inputs, SiLU applied on load (the reference applies it in double
 // to the same raw values) and bf16 output; lengths 1, 63, 65, 1000, 5000 and 90,000 (element offsets past 2^31).
+// Where the Hopper kernel serves (d = 128, bf16 inputs without SiLU, sm_90) the cases run through it, and two of
+// them again through the mma.sync fused kernel.
 // Small shapes (d = 16, 32) cover the per-block fallback.
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/model/forward.h"
@@ -36,8 +38,17 @@ struct case_spec {
     std::vector<float> slopes;   // (nh)
     std::vector<int64_t> watch;  // heads reported by name
     io_mode io = {};
-    int64_t ld = 0;  // row stride of the device's q | k | v rows (0: 3·nh·d, packed)
+    int64_t ld = 0;         // row stride of the device's q | k | v rows (0: 3·nh·d, packed)
+    bool mma_sync = false;  // the mma.sync fused kernel even where the Hopper kernel serves
 };
+
+bool sm90_device() {
+    int dev = 0, major = 0, minor = 0;
+    check(cudaGetDevice(&dev), "cudaGetDevice");
+    check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev), "compute capability");
+    check(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev), "compute capability");
+    return major == 9 && minor == 0;
+}
 
 // Per-head results of the float64 recurrence compared with the kernels' output and final state.
 struct head_result {
@@ -55,8 +66,8 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
     // q, k, v as the layer produces them: per head q | k | v. After SiLU (inputs without the SiLU flag) mostly
     // positive with some small negatives; before SiLU (with the flag) the projection's wider range. bf16 inputs are
     // drawn exact in bf16; fp32 ones use all 24 bits, so the kernels' lo parts matter.
-    const std::vector<float> qkv = io.silu ? r.fill(size_t(n * ld), -2.0f, 3.0f, io.in16)
-                                           : r.fill(size_t(n * ld), -0.3f, 1.2f, io.in16);
+    const std::vector<float> qkv =
+        io.silu ? r.fill(size_t(n * ld), -2.0f, 3.0f, io.in16) : r.fill(size_t(n * ld), -0.3f, 1.2f, io.in16);
     device_buffer<float> d_qkv(io.in16 ? 0 : size_t(n * dev_ld)), d_pw, state(size_t(nh * d * d)),
         o(io.out16 ? 0 : size_t(n * D));
     device_buffer<bf16> d_qkv16(io.in16 ? size_t(n * dev_ld) : 0), o16(io.out16 ? size_t(n * D) : 0);
@@ -82,7 +93,7 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
     device_buffer<float> scratch(size_t(lightning_scratch_floats(biggest, nh, d, c.block)));
 
     const bool plain = !io.in16 && !io.silu && !io.out16;  // what the decode kernel and the fallback accept
-    bool all_fused = true;
+    bool all_fused = true, all_hopper = true;
     int64_t t0 = 0;
     for (int64_t m : c.calls) {
         lightning_params p{};
@@ -110,8 +121,12 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
             p.o = o.data() + t0 * D;
         p.ldo = D;
         p.scratch = scratch.data();
+        p.hopper = !c.mma_sync;
         const bool decode = m == 1 && plain;
-        if (!decode) all_fused = all_fused && lightning_fused_supported(p);
+        if (!decode) {
+            all_fused = all_fused && lightning_fused_supported(p);
+            all_hopper = all_hopper && lightning_hopper_supported(p);
+        }
         check(decode ? launch_lightning_decode(p, nullptr) : launch_lightning_prefill(p, nullptr), "lightning launch");
         t0 += m;
     }
@@ -120,6 +135,12 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
     const std::vector<float> got_state = state.download(size_t(nh * d * d));
     if (d == 64 || d == 128)
         s.check(all_fused, std::string(c.name) + ": every prefill call served by the fused kernel");
+    // The Hopper kernel takes d = 128 with bf16 inputs without SiLU on sm_90 devices, unless the case asks for the
+    // mma.sync kernel.
+    const bool hopper_mode = d == 128 && io.in16 && !io.silu && !c.mma_sync && sm90_device();
+    s.check(all_hopper == hopper_mode,
+            std::string(c.name) + (hopper_mode ? ": every prefill call served by the Hopper kernel"
+                                               : ": no call served by the Hopper kernel"));
 
     // float64 recurrence, head by head, the heads spread over the host's cores.
     std::vector<head_result> res(static_cast<size_t>(nh));
@@ -136,8 +157,7 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
             const double* k = q + d;
             const double* v = q + 2 * d;
             for (int64_t a = 0; a < d; ++a)
-                for (int64_t e = 0; e < d; ++e)
-                    S[size_t(a * d + e)] = lambda * S[size_t(a * d + e)] + k[a] * v[e];
+                for (int64_t e = 0; e < d; ++e) S[size_t(a * d + e)] = lambda * S[size_t(a * d + e)] + k[a] * v[e];
             double mag = 0, diff = 0;
             for (int64_t e = 0; e < d; ++e) {
                 double acc = 0;
@@ -232,30 +252,76 @@ int main() {
         run_case(s, r, {"d=32 block=32 6 heads", 6, 32, 32, 100, {100}, lightning_slopes(small, 4), {0, 5}});
 
         // The fused kernel's input modes (every call a prefill, n = 1 included).
-        const io_mode b16{true, false, false}, b16_silu{true, true, false}, b16_silu_out16{true, true, true},
-            f32_silu{false, true, false};
+        const io_mode b16{true, false, false}, b16_out16{true, false, true}, b16_silu{true, true, false},
+            b16_silu_out16{true, true, true}, f32_silu{false, true, false};
         const auto l0 = lightning_slopes(m1c, 0), l78 = lightning_slopes(m1c, 78);
         run_case(s, r, {"bf16 in, 1 token", 64, 128, 256, 1, {1}, l0, {0}, b16});
         run_case(s, r, {"bf16 in, 63 tokens", 64, 128, 256, 63, {63}, l78, {63}, b16});
         run_case(s, r, {"bf16 in, 65 tokens", 64, 128, 256, 65, {65}, l0, {0}, b16});
         run_case(s, r, {"bf16 in, layer 0, 1000 tokens", 64, 128, 256, 1000, {1000}, l0, {0}, b16});
         run_case(s, r, {"bf16 in, layer 78, 5000 tokens after 65", 64, 128, 256, 5065, {65, 5000}, l78, {63}, b16});
-        run_case(s, r, {"bf16 in + SiLU, layer 0, 1000 tokens after 63", 64, 128, 256, 1063, {63, 1000}, l0, {0},
-                        b16_silu});
-        run_case(s, r, {"bf16 in + SiLU, bf16 out, layer 78, 1000 tokens", 64, 128, 256, 1000, {1000}, l78, {63},
-                        b16_silu_out16});
-        run_case(s, r, {"fp32 in + SiLU, layer 78, 65 + 1 + 63 tokens", 64, 128, 256, 129, {65, 1, 63}, l78, {63},
-                        f32_silu});
+        // The same through the mma.sync fused kernel (the Hopper kernel serves the cases above on sm_90).
+        run_case(s, r, {"bf16 in, layer 0, 1000 tokens (mma.sync)", 64, 128, 256, 1000, {1000}, l0, {0}, b16, 0, true});
+        run_case(s, r,
+                 {"bf16 in, layer 78, 5000 tokens after 65 (mma.sync)",
+                  64,
+                  128,
+                  256,
+                  5065,
+                  {65, 5000},
+                  l78,
+                  {63},
+                  b16,
+                  0,
+                  true});
+        run_case(
+            s, r,
+            {"bf16 in, bf16 out, layer 0, 3000 tokens after 1", 64, 128, 256, 3001, {1, 3000}, l0, {0}, b16_out16});
+        run_case(s, r,
+                 {"bf16 in + SiLU, layer 0, 1000 tokens after 63", 64, 128, 256, 1063, {63, 1000}, l0, {0}, b16_silu});
+        run_case(
+            s, r,
+            {"bf16 in + SiLU, bf16 out, layer 78, 1000 tokens", 64, 128, 256, 1000, {1000}, l78, {63}, b16_silu_out16});
+        run_case(s, r,
+                 {"fp32 in + SiLU, layer 78, 65 + 1 + 63 tokens", 64, 128, 256, 129, {65, 1, 63}, l78, {63}, f32_silu});
         model_config eight;
         eight.num_heads = 8;
         eight.num_layers = 8;
-        run_case(s, r, {"d=64 block=64 8 heads, bf16 in + SiLU", 8, 64, 64, 300, {130, 170},
-                        lightning_slopes(eight, 0), {0, 7}, b16_silu});
-        run_case(s, r, {"d=64 block=64 8 heads, fp32 in", 8, 64, 64, 300, {1, 299}, lightning_slopes(eight, 7),
-                        {0, 7}});
+        run_case(s, r,
+                 {"d=64 block=64 8 heads, bf16 in + SiLU",
+                  8,
+                  64,
+                  64,
+                  300,
+                  {130, 170},
+                  lightning_slopes(eight, 0),
+                  {0, 7},
+                  b16_silu});
+        run_case(s, r,
+                 {"d=64 block=64 8 heads, fp32 in", 8, 64, 64, 300, {1, 299}, lightning_slopes(eight, 7), {0, 7}});
         // 2 of M1's heads in rows as wide as M1's qkv projection (24,576): 90,000 tokens reach element offsets past
         // 2^31 (64-bit addressing), in one call and then continued.
-        run_case(s, r, {"bf16 in + SiLU, 2 heads in 24576-wide rows, 90000 tokens", 2, 128, 256, 90000,
-                        {88000, 2000}, {l0[0], l78[63]}, {0, 1}, b16_silu, 3 * 8192});
+        run_case(s, r,
+                 {"bf16 in + SiLU, 2 heads in 24576-wide rows, 90000 tokens",
+                  2,
+                  128,
+                  256,
+                  90000,
+                  {88000, 2000},
+                  {l0[0], l78[63]},
+                  {0, 1},
+                  b16_silu,
+                  3 * 8192});
+        run_case(s, r,
+                 {"bf16 in, bf16 out, 2 heads in 24576-wide rows, 90000 tokens",
+                  2,
+                  128,
+                  256,
+                  90000,
+                  {88000, 2000},
+                  {l0[0], l78[63]},
+                  {0, 1},
+                  b16_out16,
+                  3 * 8192});
     });
 }

@@ -1,0 +1,319 @@
+// Lightning attention prefill for Hopper (sm_90a): the fused kernel's math (cuda_lightning.cu, "fused prefill") on
+// wgmma with TMA loads and warp specialisation, for the mode M1's fast prefill uses: d = 128, bf16 q/k/v without
+// SiLU (exact in bf16, so one part each), bf16 or fp32 output.
+//
+// One CTA per (64-column value slice, head), three warpgroups, walking the call in steps of 64 tokens:
+//   producer  one thread streams each step's Q (64 × 128), K (64 × 128) and V slice (64 × 64) through a ring of
+//             k_stages shared-memory stages with TMA (128-byte swizzle; tokens past n read as zero).
+//   update    holds the transposed fp32 state slice Sᵀ (64 value columns × 128 key dims) in its registers. Per step:
+//             dSᵀ = (diag(λ^(m−1−i)) V)ᵀ K as wgmma m64n128k16 with the decayed values from registers (ldmatrix.trans
+//             of the V tile, scaled, split into bf16 hi + lo: two products) and K from shared memory (N-major);
+//             then Sᵀ = λ^m Sᵀ + dSᵀ through fp32 FMAs (the fused kernel's reason: a tensor-core accumulation into a
+//             large state drifts). It writes the state before each step into one of two shared buffers as bf16
+//             hi + lo, K-major, for the output warpgroup; so it runs up to a step ahead of it.
+//   output    per step: the scores Q·Kᵀ (wgmma m64n64k16) and Q·[Sᵀ hi | Sᵀ lo]ᵀ (m64n128k16; its two halves add up
+//             to Q·S), both operands in shared memory; while the second runs, the scores times the decay mask,
+//             P = (Q·Kᵀ) ⊙ M with M[j, i] = λ^(j−i) for i <= j, else 0, split into hi + lo in registers; then
+//             O = diag(λ^(j+1)) Q·S + P·V (m64n64k16, P from registers, V N-major) and O stored.
+// Every product keeps the fused kernel's accuracy: operands exact in bf16 go in as one part, the state and the
+// decayed scores and values as hi + lo pairs (lo · lo left out).
+//
+// Shared memory (1024-byte aligned; a "half" is 64 rows × 64 bf16, 8 KiB, swizzled):
+//   stage s (k_stages)  Q [2 halves of d], K [2 halves of d], V [1 half]          40 KiB each
+//   state buffers (2)   [2 halves of d][128 rows: Sᵀ hi, then Sᵀ lo][64]           32 KiB each
+//   decay mask          64 × 64 fp32, each output thread's 32 entries in its register order   16 KiB
+//   mbarriers           full[s], empty[s], state_full[2], state_empty[2]; then λ^t for t in [0, 64]
+#include "engine/cuda/cuda_hopper.cuh"
+#include "engine/cuda/cuda_lightning.cuh"
+
+#include <climits>
+#include <cstdint>
+
+namespace m1::cuda {
+
+namespace {
+
+using namespace hopper;
+using mma::pack_bf16;
+using mma::smem_u32;
+
+constexpr int k_hd = 128;        // head dim served
+constexpr int k_hdv = 64;        // value columns per CTA
+constexpr int k_hstep = 64;      // tokens per step
+constexpr int k_hstages = 3;     // depth of the q/k/v ring
+constexpr int k_hthreads = 384;  // output, update, producer warpgroups
+constexpr uint32_t k_half = 64 * 128;
+constexpr uint32_t k_hstage_bytes = 5 * k_half;
+constexpr uint32_t k_state_bytes = 4 * k_half;  // two halves of d, each 128 rows: hi (value columns), then lo
+constexpr uint32_t k_mask = k_hstages * k_hstage_bytes + 2 * k_state_bytes;
+constexpr uint32_t k_bars = k_mask + 64 * 64 * 4;
+constexpr uint32_t k_pw = k_bars + 8 * (2 * k_hstages + 4);
+constexpr size_t k_hsmem = k_pw + 4 * (k_hstep + 1) + 1024;  // + alignment slack
+
+__device__ __forceinline__ float2 unpack(uint32_t x) {
+    return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&x));
+}
+
+// (x0, x1) ≈ hi + lo, each a packed bf16 pair (one conversion per pair for each part).
+__device__ __forceinline__ void split_pack(float x0, float x1, uint32_t& hi, uint32_t& lo) {
+    hi = pack_bf16(x0, x1);
+    const float2 h = unpack(hi);
+    lo = pack_bf16(x0 - h.x, x1 - h.y);
+}
+
+template <bool OUT16>
+__global__ void __launch_bounds__(k_hthreads, 1)
+    lightning_hopper_kernel(const __grid_constant__ CUtensorMap q_map, const __grid_constant__ CUtensorMap k_map,
+                            const __grid_constant__ CUtensorMap v_map, lightning_params p) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    extern __shared__ __align__(1024) unsigned char smem_raw[];
+    const uint32_t raw = smem_u32(smem_raw), base = (raw + 1023u) & ~1023u;
+    const auto q_s = [&](int s, int half) { return base + s * k_hstage_bytes + half * k_half; };
+    const auto k_s = [&](int s, int half) { return q_s(s, 2 + half); };
+    const auto v_s = [&](int s) { return q_s(s, 4); };
+    const auto state_s = [&](int b) { return base + k_hstages * k_hstage_bytes + b * k_state_bytes; };
+    const uint32_t bars = base + k_bars;
+    const auto full = [&](int s) { return bars + 8 * s; };
+    const auto empty = [&](int s) { return bars + 8 * (k_hstages + s); };
+    const auto state_full = [&](int b) { return bars + 8 * (2 * k_hstages + b); };
+    const auto state_empty = [&](int b) { return bars + 8 * (2 * k_hstages + 2 + b); };
+    float* pw = reinterpret_cast<float*>(smem_raw + (base - raw) + k_pw);
+
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, tq = lane % 4;
+    const int64_t c0 = int64_t(blockIdx.x) * k_hdv, h = blockIdx.y;
+    const int steps = int((p.n + k_hstep - 1) / k_hstep);
+    for (int x = threadIdx.x; x <= k_hstep; x += blockDim.x) pw[x] = p.pw[h * (p.block + 1) + x];
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < k_hstages; ++s) {
+            mbar_init(full(s), 1);
+            mbar_init(empty(s), 8);  // lane 0 of each output and update warp
+        }
+        for (int b = 0; b < 2; ++b) {
+            mbar_init(state_full(b), 128);  // every update thread, after its writes
+            mbar_init(state_empty(b), 4);   // lane 0 of each output warp, once its products have read the buffer
+        }
+        asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+    }
+    __syncthreads();
+
+    if (warp >= 8) {  // the producer warpgroup
+        asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n" ::: "memory");
+        if (warp == 8 && lane == 0) {
+            const int col = int(h * p.head_stride);
+            for (int t = 0; t < steps; ++t) {
+                const int s = t % k_hstages, row = t * k_hstep;
+                mbar_wait(empty(s), ((t / k_hstages) & 1) ^ 1);
+                mbar_expect_tx(full(s), k_hstage_bytes);  // rows past n are zero-filled and still counted
+                tma_load_2d(q_s(s, 0), &q_map, col, row, full(s));
+                tma_load_2d(q_s(s, 1), &q_map, col + 64, row, full(s));
+                tma_load_2d(k_s(s, 0), &k_map, col, row, full(s));
+                tma_load_2d(k_s(s, 1), &k_map, col + 64, row, full(s));
+                tma_load_2d(v_s(s), &v_map, col + int(c0), row, full(s));
+            }
+        }
+        return;
+    }
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory");
+    const int wl = warp % 4;
+
+    if (warp >= 4) {
+        // ---- update. This thread's share of Sᵀ: value columns e = 16·wl + g (+ 8), key dims d = 8j + 2·tq (+ 1),
+        // j in [0, 16): accumulator register 4j + 2·r2 + c is (e + 8·r2, 8j + 2·tq + c).
+        float st[64];
+        float* state = p.state + h * k_hd * k_hd + c0;
+#pragma unroll
+        for (int i = 0; i < 64; ++i) {
+            const int e = 16 * wl + g + 8 * ((i / 2) % 2), d = 8 * (i / 4) + 2 * tq + i % 2;
+            st[i] = state[d * k_hd + e];
+        }
+        // The state before step t → buffer t % 2 (K-major Sᵀ: rows = value columns, 64 key dims a half).
+        const auto publish = [&](int t) {
+            const int b = t % 2;
+            mbar_wait(state_empty(b), ((t / 2) & 1) ^ 1);
+#pragma unroll
+            for (int j = 0; j < 16; ++j)
+#pragma unroll
+                for (int r2 = 0; r2 < 2; ++r2) {
+                    const int e = 16 * wl + g + 8 * r2;
+                    const uint32_t at = state_s(b) + (j / 8) * 2 * k_half + swizzled(e, 8 * (j % 8) + 2 * tq);
+                    uint32_t hi, lo;
+                    split_pack(st[4 * j + 2 * r2], st[4 * j + 2 * r2 + 1], hi, lo);
+                    st_shared_b32(at, hi);
+                    st_shared_b32(at + k_half, lo);  // row 64 + e
+                }
+            fence_async_shared();
+            mbar_arrive(state_full(b));
+        };
+        publish(0);
+        for (int t = 0; t < steps; ++t) {
+            const int s = t % k_hstages, m = int(min(int64_t(k_hstep), p.n - int64_t(t) * k_hstep));
+            float ds[64];
+#pragma unroll
+            for (int i = 0; i < 64; ++i) ds[i] = 0.0f;
+            mbar_wait(full(s), (t / k_hstages) & 1);
+            uint32_t ah[4][4], al[4][4];  // (decayed V)ᵀ: rows = this warp's 16 value columns, 16 tokens a k step
+#pragma unroll
+            for (int ks = 0; ks < 4; ++ks) {
+                uint32_t vf[4];
+                ldmatrix_x4_trans(
+                    vf, v_s(s) + swizzled(ks * 16 + 8 * (lane / 16) + lane % 8, 16 * wl + 8 * ((lane / 8) % 2)));
+#pragma unroll
+                for (int x = 0; x < 4; ++x) {  // register x holds tokens i, i + 1
+                    const int i = ks * 16 + (x / 2) * 8 + 2 * tq;
+                    const float e0 = i < m ? pw[m - 1 - i] : 0.0f, e1 = i + 1 < m ? pw[m - 2 - i] : 0.0f;
+                    const float2 f = unpack(vf[x]);
+                    split_pack(f.x * e0, f.y * e1, ah[ks][x], al[ks][x]);
+                }
+            }
+            fence_regs<64>(ds);
+            wgmma_fence();
+#pragma unroll
+            for (int ks = 0; ks < 4; ++ks) {
+                const uint64_t kd = make_desc(k_s(s, 0) + ks * 2048, k_half, 1024);
+                wgmma_rs_n128(ds, ah[ks], kd);
+                wgmma_rs_n128(ds, al[ks], kd);
+            }
+            wgmma_commit();
+            wgmma_wait<0>();
+            fence_regs<64>(ds);
+            if (lane == 0) mbar_arrive(empty(s));
+            const float lm = pw[m];
+#pragma unroll
+            for (int i = 0; i < 64; ++i) st[i] = fmaf(lm, st[i], ds[i]);
+            if (t + 1 < steps) publish(t + 1);
+        }
+#pragma unroll
+        for (int i = 0; i < 64; ++i) {
+            const int e = 16 * wl + g + 8 * ((i / 2) % 2), d = 8 * (i / 4) + 2 * tq + i % 2;
+            state[d * k_hd + e] = st[i];
+        }
+        return;
+    }
+
+    // ---- output. Rows j = 16·wl + g (+ 8) of the step; accumulator register 4c + 2·r2 + x is row j + 8·r2, column
+    // (value column, or key for the scores) 8c + 2·tq + x. The decay mask M[j, i] = λ^(j−i) (i <= j, else 0) and the
+    // row factors λ^(j+1) are the same in every step: rows and keys past the call's end hold zeros (TMA fills them),
+    // and rows past it are not stored. This thread's 32 mask entries sit in shared memory in register order.
+    const int j0 = 16 * wl + g;
+    float4* mask = reinterpret_cast<float4*>(smem_raw + (base - raw) + k_mask) + wl * 8 * 32 + lane;
+#pragma unroll
+    for (int c = 0; c < 8; ++c) {
+        float v[4];
+#pragma unroll
+        for (int x = 0; x < 4; ++x) {
+            const int q = j0 + 8 * (x / 2), key = 8 * c + 2 * tq + x % 2;
+            v[x] = key <= q ? pw[q - key] : 0.0f;
+        }
+        mask[c * 32] = make_float4(v[0], v[1], v[2], v[3]);
+    }
+    const float d0 = pw[j0 + 1], d1 = pw[j0 + 9];
+    for (int t = 0; t < steps; ++t) {
+        const int s = t % k_hstages, b = t % 2;
+        const int64_t t0 = int64_t(t) * k_hstep;
+        const int m = int(min(int64_t(k_hstep), p.n - t0));
+        float qs[64], sc[32];  // Q·[Sᵀ hi | Sᵀ lo]ᵀ (the two 64-column halves add up to Q·S), Q·Kᵀ
+        mbar_wait(full(s), (t / k_hstages) & 1);
+        fence_regs<32>(sc);
+        wgmma_fence();
+#pragma unroll
+        for (int kk = 0; kk < k_hd / 16; ++kk) {
+            const uint32_t off = (kk / 4) * k_half + (kk % 4) * 32;
+            wgmma_ss_n64(sc, make_desc(q_s(s, 0) + off, 16, 1024), make_desc(k_s(s, 0) + off, 16, 1024), kk > 0);
+        }
+        wgmma_commit();
+        mbar_wait(state_full(b), (t / 2) & 1);
+        fence_regs<64>(qs);
+        wgmma_fence();
+#pragma unroll
+        for (int kk = 0; kk < k_hd / 16; ++kk) {
+            const uint32_t off = (kk / 4) * k_half + (kk % 4) * 32;
+            wgmma_ss_n128(qs, make_desc(q_s(s, 0) + off, 16, 1024),
+                          make_desc(state_s(b) + (kk / 4) * 2 * k_half + (kk % 4) * 32, 16, 1024), kk > 0);
+        }
+        wgmma_commit();
+        wgmma_wait<1>();  // the scores; Q·S still running
+        fence_regs<32>(sc);
+        uint32_t ph[4][4], pl[4][4];  // P = scores ⊙ M as A fragments, 16 keys a k step
+#pragma unroll
+        for (int kt = 0; kt < 4; ++kt)
+#pragma unroll
+            for (int h2 = 0; h2 < 2; ++h2) {  // accumulator block c = 2·kt + h2: keys 8 apart
+                const int c = 2 * kt + h2;
+                const float4 mk = mask[c * 32];
+                split_pack(sc[4 * c] * mk.x, sc[4 * c + 1] * mk.y, ph[kt][2 * h2], pl[kt][2 * h2]);
+                split_pack(sc[4 * c + 2] * mk.z, sc[4 * c + 3] * mk.w, ph[kt][2 * h2 + 1], pl[kt][2 * h2 + 1]);
+            }
+        wgmma_wait<0>();
+        fence_regs<64>(qs);
+        if (lane == 0) mbar_arrive(state_empty(b));
+        float o[32];
+#pragma unroll
+        for (int i = 0; i < 32; ++i) o[i] = (qs[i] + qs[i + 32]) * ((i / 2) % 2 ? d1 : d0);
+        fence_regs<32>(o);
+        wgmma_fence();
+#pragma unroll
+        for (int kt = 0; kt < 4; ++kt) {
+            const uint64_t vd = make_desc(v_s(s) + kt * 2048, k_half, 1024);
+            wgmma_rs_n64(o, ph[kt], vd);
+            wgmma_rs_n64(o, pl[kt], vd);
+        }
+        wgmma_commit();
+        wgmma_wait<0>();
+        fence_regs<32>(o);
+        fence_regs<16>(&ph[0][0]);
+        fence_regs<16>(&pl[0][0]);
+        if (lane == 0) mbar_arrive(empty(s));
+#pragma unroll
+        for (int r2 = 0; r2 < 2; ++r2) {
+            const int j = j0 + 8 * r2;
+            if (j >= m) continue;
+            const int64_t at = (t0 + j) * p.ldo + h * k_hd + c0 + 2 * tq;
+#pragma unroll
+            for (int c = 0; c < 8; ++c) {
+                if constexpr (OUT16)
+                    *reinterpret_cast<uint32_t*>(p.o16 + at + 8 * c) =
+                        pack_bf16(o[4 * c + 2 * r2], o[4 * c + 2 * r2 + 1]);
+                else
+                    *reinterpret_cast<float2*>(p.o + at + 8 * c) =
+                        make_float2(o[4 * c + 2 * r2], o[4 * c + 2 * r2 + 1]);
+            }
+        }
+    }
+#else
+    __trap();  // built without sm_90a: lightning_hopper_supported() keeps launches away
+#endif
+}
+
+}  // namespace
+
+bool lightning_hopper_supported(const lightning_params& p) {
+    if (!p.hopper || p.d != k_hd || !p.q16 || !p.k16 || !p.v16 || p.silu || p.block < k_hstep || !p.state || !p.pw ||
+        p.n_heads <= 0 || p.n_heads > 65535)
+        return false;
+    // TMA: 16-byte aligned bases and row strides, int32 coordinates; 4-byte (bf16) or 8-byte (fp32) output pairs.
+    const int64_t cols = (p.n_heads - 1) * p.head_stride + k_hd;
+    if (!aligned(p.q16, 16) || !aligned(p.k16, 16) || !aligned(p.v16, 16) || p.ld % 8 != 0 || p.head_stride % 8 != 0 ||
+        p.n >= INT_MAX || cols >= INT_MAX || cols > p.ld || p.ldo % 2 != 0)
+        return false;
+    if (p.o16 ? !aligned(p.o16, 4) : !(p.o && aligned(p.o, 8))) return false;
+    return sm90a_device();
+}
+
+cudaError_t launch_lightning_hopper(const lightning_params& p, cudaStream_t s) {
+    if (p.n == 0) return cudaSuccess;
+    if (!lightning_hopper_supported(p)) return cudaErrorInvalidValue;
+    CUtensorMap q_map, k_map, v_map;
+    const int64_t cols = (p.n_heads - 1) * p.head_stride + k_hd;
+    if (!encode_bf16_map(q_map, p.q16, p.n, cols, p.ld, k_hstep) ||
+        !encode_bf16_map(k_map, p.k16, p.n, cols, p.ld, k_hstep) ||
+        !encode_bf16_map(v_map, p.v16, p.n, cols, p.ld, k_hstep))
+        return cudaErrorInvalidValue;
+    const auto kernel = p.o16 ? lightning_hopper_kernel<true> : lightning_hopper_kernel<false>;
+    if (cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(k_hsmem));
+        e != cudaSuccess)
+        return e;
+    kernel<<<dim3(k_hd / k_hdv, unsigned(p.n_heads)), k_hthreads, k_hsmem, s>>>(q_map, k_map, v_map, p);
+    return cudaGetLastError();
+}
+
+}  // namespace m1::cuda
