@@ -101,13 +101,13 @@ __device__ __forceinline__ void wgmma_ss_n128(float* d, uint64_t a, uint64_t b, 
                  : M1_F64(d)
                  : "l"(a), "l"(b), "r"(accumulate));
 }
-// d (64 × 128) += A (64 × 16 bf16 in registers, mma.sync's A fragment per warp) · B (16 × 128, N-major in smem).
-__device__ __forceinline__ void wgmma_rs_n128(float* d, const uint32_t* a, uint64_t b) {
+// d (64 × 128) (+)= A (64 × 16 bf16 in registers, mma.sync's A fragment per warp) · B (16 × 128, N-major in smem).
+__device__ __forceinline__ void wgmma_rs_n128(float* d, const uint32_t* a, uint64_t b, int accumulate = 1) {
     asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
                  "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 " M1_R64
                  ", {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n"
                  : M1_F64(d)
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate));
 }
 
 #define M1_F32(d) M1_F16(d, 0), M1_F16(d, 16)
@@ -122,13 +122,13 @@ __device__ __forceinline__ void wgmma_ss_n64(float* d, uint64_t a, uint64_t b, i
                  : M1_F32(d)
                  : "l"(a), "l"(b), "r"(accumulate));
 }
-// d (64 × 64) += A (64 × 16 bf16 in registers) · B (16 × 64, N-major in shared memory).
-__device__ __forceinline__ void wgmma_rs_n64(float* d, const uint32_t* a, uint64_t b) {
+// d (64 × 64) (+)= A (64 × 16 bf16 in registers) · B (16 × 64, N-major in shared memory).
+__device__ __forceinline__ void wgmma_rs_n64(float* d, const uint32_t* a, uint64_t b, int accumulate = 1) {
     asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
                  "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 " M1_R32
                  ", {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}\n"
                  : M1_F32(d)
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate));
 }
 
 #undef M1_F4
@@ -150,8 +150,12 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t add
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                  : "r"(addr));
 }
-__device__ __forceinline__ void st_shared_b32(uint32_t addr, uint32_t v) {
-    asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(v) : "memory");
+// Four 8×8 bf16 matrices to shared memory: lane l gives the address of row l % 8 of matrix l / 8 and holds, in r[i],
+// row l / 4, columns 2·(l % 4) and +1 of matrix i (mma.sync's accumulator fragment, packed).
+__device__ __forceinline__ void stmatrix_x4(uint32_t addr, uint32_t r0, uint32_t r1, uint32_t r2, uint32_t r3) {
+    asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};\n" ::"r"(addr), "r"(r0), "r"(r1),
+                 "r"(r2), "r"(r3)
+                 : "memory");
 }
 
 // cuTensorMapEncodeTiled through the runtime's driver entry point (no link against libcuda); null if unavailable.

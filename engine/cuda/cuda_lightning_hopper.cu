@@ -126,60 +126,75 @@ __global__ void __launch_bounds__(k_hthreads, 1)
             const int e = 16 * wl + g + 8 * ((i / 2) % 2), d = 8 * (i / 4) + 2 * tq + i % 2;
             st[i] = state[d * k_hd + e];
         }
-        // The state before step t → buffer t % 2 (K-major Sᵀ: rows = value columns, 64 key dims a half).
+        // The state before step t → buffer t % 2 (K-major Sᵀ: rows = value columns, 64 key dims a half), as bf16
+        // hi (rows e) and lo (rows 64 + e), with stmatrix: matrix x of a call is rows 16·wl + 8·(x % 2) + [0, 8) of
+        // key dims 8·(2·jp + x / 2) + [0, 8); lane l addresses row l % 8 of matrix l / 8.
+        const int x_l = lane / 8, row_l = 16 * wl + 8 * (x_l % 2) + lane % 8;
         const auto publish = [&](int t) {
             const int b = t % 2;
             mbar_wait(state_empty(b), ((t / 2) & 1) ^ 1);
 #pragma unroll
-            for (int j = 0; j < 16; ++j)
+            for (int jp = 0; jp < 8; ++jp) {
+                uint32_t hi[4], lo[4];
 #pragma unroll
-                for (int r2 = 0; r2 < 2; ++r2) {
-                    const int e = 16 * wl + g + 8 * r2;
-                    const uint32_t at = state_s(b) + (j / 8) * 2 * k_half + swizzled(e, 8 * (j % 8) + 2 * tq);
-                    uint32_t hi, lo;
-                    split_pack(st[4 * j + 2 * r2], st[4 * j + 2 * r2 + 1], hi, lo);
-                    st_shared_b32(at, hi);
-                    st_shared_b32(at + k_half, lo);  // row 64 + e
+                for (int x = 0; x < 4; ++x) {
+                    const int i = 4 * (2 * jp + x / 2) + 2 * (x % 2);
+                    split_pack(st[i], st[i + 1], hi[x], lo[x]);
                 }
+                const int j_l = 2 * jp + x_l / 2;
+                const uint32_t at = state_s(b) + (j_l / 8) * 2 * k_half + swizzled(row_l, 8 * (j_l % 8));
+                stmatrix_x4(at, hi[0], hi[1], hi[2], hi[3]);
+                stmatrix_x4(at + k_half, lo[0], lo[1], lo[2], lo[3]);  // rows 64 + e
+            }
             fence_async_shared();
             mbar_arrive(state_full(b));
         };
+        // The values' decays. A full step's token i gets λ^(63−i); the last step of a call, with m < 64 tokens,
+        // wants λ^(m−1−i) = λ^(63−i) / λ^(64−m), so its sum is scaled by 1 / λ^(64−m) (its tokens past m are zero).
+        // Register x of k step ks holds tokens i, i + 1 with i = 16·ks + 8·(x / 2) + 2·tq: decays pw[63 − i] and
+        // pw[62 − i], one 8-byte load.
+        const float2* ev = reinterpret_cast<const float2*>(pw + 62 - 2 * tq);
+        const uint32_t v_lane = swizzled(8 * (lane / 16) + lane % 8, 16 * wl + 8 * ((lane / 8) % 2));
         publish(0);
         for (int t = 0; t < steps; ++t) {
             const int s = t % k_hstages, m = int(min(int64_t(k_hstep), p.n - int64_t(t) * k_hstep));
-            float ds[64];
-#pragma unroll
-            for (int i = 0; i < 64; ++i) ds[i] = 0.0f;
             mbar_wait(full(s), (t / k_hstages) & 1);
             uint32_t ah[4][4], al[4][4];  // (decayed V)ᵀ: rows = this warp's 16 value columns, 16 tokens a k step
 #pragma unroll
             for (int ks = 0; ks < 4; ++ks) {
                 uint32_t vf[4];
-                ldmatrix_x4_trans(
-                    vf, v_s(s) + swizzled(ks * 16 + 8 * (lane / 16) + lane % 8, 16 * wl + 8 * ((lane / 8) % 2)));
+                ldmatrix_x4_trans(vf, v_s(s) + ks * 2048 + v_lane);
 #pragma unroll
-                for (int x = 0; x < 4; ++x) {  // register x holds tokens i, i + 1
-                    const int i = ks * 16 + (x / 2) * 8 + 2 * tq;
-                    const float e0 = i < m ? pw[m - 1 - i] : 0.0f, e1 = i + 1 < m ? pw[m - 2 - i] : 0.0f;
+                for (int x = 0; x < 4; ++x) {
+                    const float2 e = ev[-(8 * ks + 4 * (x / 2))];  // (pw[62 − i], pw[63 − i])
                     const float2 f = unpack(vf[x]);
-                    split_pack(f.x * e0, f.y * e1, ah[ks][x], al[ks][x]);
+                    split_pack(f.x * e.y, f.y * e.x, ah[ks][x], al[ks][x]);
                 }
             }
+            float ds[64];
             fence_regs<64>(ds);
             wgmma_fence();
+            const uint64_t kd = make_desc(k_s(s, 0), k_half, 1024);
 #pragma unroll
             for (int ks = 0; ks < 4; ++ks) {
-                const uint64_t kd = make_desc(k_s(s, 0) + ks * 2048, k_half, 1024);
-                wgmma_rs_n128(ds, ah[ks], kd);
-                wgmma_rs_n128(ds, al[ks], kd);
+                wgmma_rs_n128(ds, ah[ks], kd + ks * 128, ks > 0);  // + 2048 bytes
+                wgmma_rs_n128(ds, al[ks], kd + ks * 128);
             }
             wgmma_commit();
             wgmma_wait<0>();
             fence_regs<64>(ds);
+            fence_regs<16>(&ah[0][0]);
+            fence_regs<16>(&al[0][0]);
             if (lane == 0) mbar_arrive(empty(s));
             const float lm = pw[m];
+            if (m == k_hstep) {
 #pragma unroll
-            for (int i = 0; i < 64; ++i) st[i] = fmaf(lm, st[i], ds[i]);
+                for (int i = 0; i < 64; ++i) st[i] = fmaf(lm, st[i], ds[i]);
+            } else {
+                const float r = 1.0f / pw[k_hstep - m];
+#pragma unroll
+                for (int i = 0; i < 64; ++i) st[i] = fmaf(lm, st[i], ds[i] * r);
+            }
             if (t + 1 < steps) publish(t + 1);
         }
 #pragma unroll
@@ -215,10 +230,13 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         mbar_wait(full(s), (t / k_hstages) & 1);
         fence_regs<32>(sc);
         wgmma_fence();
+        // descriptors advance by (byte offset) >> 4: a k step of 16 key dims is +32 bytes inside a half
+        const uint64_t qd = make_desc(q_s(s, 0), 16, 1024), kd = make_desc(k_s(s, 0), 16, 1024);
+        const uint64_t sd = make_desc(state_s(b), 16, 1024);
 #pragma unroll
         for (int kk = 0; kk < k_hd / 16; ++kk) {
-            const uint32_t off = (kk / 4) * k_half + (kk % 4) * 32;
-            wgmma_ss_n64(sc, make_desc(q_s(s, 0) + off, 16, 1024), make_desc(k_s(s, 0) + off, 16, 1024), kk > 0);
+            const uint32_t off = ((kk / 4) * k_half + (kk % 4) * 32) >> 4;
+            wgmma_ss_n64(sc, qd + off, kd + off, kk > 0);
         }
         wgmma_commit();
         mbar_wait(state_full(b), (t / 2) & 1);
@@ -226,9 +244,8 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         wgmma_fence();
 #pragma unroll
         for (int kk = 0; kk < k_hd / 16; ++kk) {
-            const uint32_t off = (kk / 4) * k_half + (kk % 4) * 32;
-            wgmma_ss_n128(qs, make_desc(q_s(s, 0) + off, 16, 1024),
-                          make_desc(state_s(b) + (kk / 4) * 2 * k_half + (kk % 4) * 32, 16, 1024), kk > 0);
+            const uint32_t off = ((kk / 4) * k_half + (kk % 4) * 32) >> 4;
+            wgmma_ss_n128(qs, qd + off, sd + (((kk / 4) * 2 * k_half + (kk % 4) * 32) >> 4), kk > 0);
         }
         wgmma_commit();
         wgmma_wait<1>();  // the scores; Q·S still running
@@ -251,11 +268,11 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         for (int i = 0; i < 32; ++i) o[i] = (qs[i] + qs[i + 32]) * ((i / 2) % 2 ? d1 : d0);
         fence_regs<32>(o);
         wgmma_fence();
+        const uint64_t vd = make_desc(v_s(s), k_half, 1024);
 #pragma unroll
         for (int kt = 0; kt < 4; ++kt) {
-            const uint64_t vd = make_desc(v_s(s) + kt * 2048, k_half, 1024);
-            wgmma_rs_n64(o, ph[kt], vd);
-            wgmma_rs_n64(o, pl[kt], vd);
+            wgmma_rs_n64(o, ph[kt], vd + kt * 128);  // + 2048 bytes
+            wgmma_rs_n64(o, pl[kt], vd + kt * 128);
         }
         wgmma_commit();
         wgmma_wait<0>();
