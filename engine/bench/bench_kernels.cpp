@@ -66,10 +66,7 @@ void attention_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
     p.o = o.data();
     kernel_result k;
     k.name = std::string("attention prefill (") +
-             (attention_wgmma_supported(p)   ? "wgmma"
-              : attention_tiled_supported(p) ? "tiled"
-                                             : "simple") +
-             ")";
+             (attention_wgmma_supported(p) ? "wgmma" : attention_tiled_supported(p) ? "tiled" : "simple") + ")";
     k.shape = shape;
     k.tokens = n;
     k.flops = causal_attention_flops(n, 0, nh, d);
@@ -145,7 +142,8 @@ void lightning_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
     p.v = qkv.data() + 2 * d;
     p.o = o.data();
     p.scratch = scratch.data();
-    time(std::string("lightning prefill (") + (lightning_fused_supported(p) ? "fused" : "per-block") + ", fp32 in/out)",
+    time(std::string("lightning prefill (") + (lightning_fused_supported(p) ? "fused" : "per-block") +
+             ", fp32 in/out)",
          "fp32 q/k/v and o, as the backend feeds it today");
 }
 

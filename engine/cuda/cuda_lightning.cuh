@@ -2,8 +2,7 @@
 // decay table, so the two agree to fp32 rounding). Per head, λ = e^(−s), state S (d, d) fp32 (row = key dim).
 //
 //   prefill, in blocks of m tokens starting where the call starts, local offsets i, j in [0, m):
-//                   o_j = Σ_{i<=j} λ^(j−i) (q_j·k_i) v_i + λ^(j+1) q_j S_prev,   S = λ^m S_prev + Σ_i λ^(m−1−i) k_iᵀ
-//                   v_i
+//                   o_j = Σ_{i<=j} λ^(j−i) (q_j·k_i) v_i + λ^(j+1) q_j S_prev,   S = λ^m S_prev + Σ_i λ^(m−1−i) k_iᵀ v_i
 //   decode (one token, grid heads × 64-column slices, key rows split over 8 thread groups): S = λ S + kᵀv, o = q S.
 //
 // Three prefill kernels:

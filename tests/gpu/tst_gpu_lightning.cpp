@@ -38,7 +38,7 @@ struct case_spec {
     std::vector<float> slopes;   // (nh)
     std::vector<int64_t> watch;  // heads reported by name
     io_mode io = {};
-    int64_t ld = 0;         // row stride of the device's q | k | v rows (0: 3·nh·d, packed)
+    int64_t ld = 0;  // row stride of the device's q | k | v rows (0: 3·nh·d, packed)
     bool mma_sync = false;  // the mma.sync fused kernel even where the Hopper kernel serves
 };
 
@@ -66,8 +66,8 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
     // q, k, v as the layer produces them: per head q | k | v. After SiLU (inputs without the SiLU flag) mostly
     // positive with some small negatives; before SiLU (with the flag) the projection's wider range. bf16 inputs are
     // drawn exact in bf16; fp32 ones use all 24 bits, so the kernels' lo parts matter.
-    const std::vector<float> qkv =
-        io.silu ? r.fill(size_t(n * ld), -2.0f, 3.0f, io.in16) : r.fill(size_t(n * ld), -0.3f, 1.2f, io.in16);
+    const std::vector<float> qkv = io.silu ? r.fill(size_t(n * ld), -2.0f, 3.0f, io.in16)
+                                           : r.fill(size_t(n * ld), -0.3f, 1.2f, io.in16);
     device_buffer<float> d_qkv(io.in16 ? 0 : size_t(n * dev_ld)), d_pw, state(size_t(nh * d * d)),
         o(io.out16 ? 0 : size_t(n * D));
     device_buffer<bf16> d_qkv16(io.in16 ? size_t(n * dev_ld) : 0), o16(io.out16 ? size_t(n * D) : 0);
@@ -138,9 +138,9 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
     // The Hopper kernel takes d = 128 with bf16 inputs without SiLU on sm_90 devices, unless the case asks for the
     // mma.sync kernel.
     const bool hopper_mode = d == 128 && io.in16 && !io.silu && !c.mma_sync && sm90_device();
-    s.check(all_hopper == hopper_mode,
-            std::string(c.name) + (hopper_mode ? ": every prefill call served by the Hopper kernel"
-                                               : ": no call served by the Hopper kernel"));
+    const char* served = hopper_mode ? ": every prefill call served by the Hopper kernel"
+                                     : ": no call served by the Hopper kernel";
+    s.check(all_hopper == hopper_mode, std::string(c.name) + served);
 
     // float64 recurrence, head by head, the heads spread over the host's cores.
     std::vector<head_result> res(static_cast<size_t>(nh));
@@ -157,7 +157,8 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
             const double* k = q + d;
             const double* v = q + 2 * d;
             for (int64_t a = 0; a < d; ++a)
-                for (int64_t e = 0; e < d; ++e) S[size_t(a * d + e)] = lambda * S[size_t(a * d + e)] + k[a] * v[e];
+                for (int64_t e = 0; e < d; ++e)
+                    S[size_t(a * d + e)] = lambda * S[size_t(a * d + e)] + k[a] * v[e];
             double mag = 0, diff = 0;
             for (int64_t e = 0; e < d; ++e) {
                 double acc = 0;
@@ -261,67 +262,32 @@ int main() {
         run_case(s, r, {"bf16 in, layer 0, 1000 tokens", 64, 128, 256, 1000, {1000}, l0, {0}, b16});
         run_case(s, r, {"bf16 in, layer 78, 5000 tokens after 65", 64, 128, 256, 5065, {65, 5000}, l78, {63}, b16});
         // The same through the mma.sync fused kernel (the Hopper kernel serves the cases above on sm_90).
-        run_case(s, r, {"bf16 in, layer 0, 1000 tokens (mma.sync)", 64, 128, 256, 1000, {1000}, l0, {0}, b16, 0, true});
-        run_case(s, r,
-                 {"bf16 in, layer 78, 5000 tokens after 65 (mma.sync)",
-                  64,
-                  128,
-                  256,
-                  5065,
-                  {65, 5000},
-                  l78,
-                  {63},
-                  b16,
-                  0,
-                  true});
-        run_case(
-            s, r,
-            {"bf16 in, bf16 out, layer 0, 3000 tokens after 1", 64, 128, 256, 3001, {1, 3000}, l0, {0}, b16_out16});
-        run_case(s, r,
-                 {"bf16 in + SiLU, layer 0, 1000 tokens after 63", 64, 128, 256, 1063, {63, 1000}, l0, {0}, b16_silu});
-        run_case(
-            s, r,
-            {"bf16 in + SiLU, bf16 out, layer 78, 1000 tokens", 64, 128, 256, 1000, {1000}, l78, {63}, b16_silu_out16});
-        run_case(s, r,
-                 {"fp32 in + SiLU, layer 78, 65 + 1 + 63 tokens", 64, 128, 256, 129, {65, 1, 63}, l78, {63}, f32_silu});
+        run_case(s, r, {"bf16 in, layer 0, 1000 tokens (mma.sync)", 64, 128, 256, 1000, {1000}, l0, {0}, b16, 0,
+                        true});
+        run_case(s, r, {"bf16 in, layer 78, 5000 tokens after 65 (mma.sync)", 64, 128, 256, 5065, {65, 5000}, l78,
+                        {63}, b16, 0, true});
+        run_case(s, r, {"bf16 in, bf16 out, layer 0, 3000 tokens after 1", 64, 128, 256, 3001, {1, 3000}, l0, {0},
+                        b16_out16});
+        run_case(s, r, {"bf16 in + SiLU, layer 0, 1000 tokens after 63", 64, 128, 256, 1063, {63, 1000}, l0, {0},
+                        b16_silu});
+        run_case(s, r, {"bf16 in + SiLU, bf16 out, layer 78, 1000 tokens", 64, 128, 256, 1000, {1000}, l78, {63},
+                        b16_silu_out16});
+        run_case(s, r, {"fp32 in + SiLU, layer 78, 65 + 1 + 63 tokens", 64, 128, 256, 129, {65, 1, 63}, l78, {63},
+                        f32_silu});
         model_config eight;
         eight.num_heads = 8;
         eight.num_layers = 8;
-        run_case(s, r,
-                 {"d=64 block=64 8 heads, bf16 in + SiLU",
-                  8,
-                  64,
-                  64,
-                  300,
-                  {130, 170},
-                  lightning_slopes(eight, 0),
-                  {0, 7},
-                  b16_silu});
-        run_case(s, r,
-                 {"d=64 block=64 8 heads, fp32 in", 8, 64, 64, 300, {1, 299}, lightning_slopes(eight, 7), {0, 7}});
+        run_case(s, r, {"d=64 block=64 8 heads, bf16 in + SiLU", 8, 64, 64, 300, {130, 170},
+                        lightning_slopes(eight, 0), {0, 7}, b16_silu});
+        run_case(s, r, {"d=64 block=64 8 heads, fp32 in", 8, 64, 64, 300, {1, 299}, lightning_slopes(eight, 7),
+                        {0, 7}});
         // 2 of M1's heads in rows as wide as M1's qkv projection (24,576): 90,000 tokens reach element offsets past
         // 2^31 (64-bit addressing), in one call and then continued.
-        run_case(s, r,
-                 {"bf16 in + SiLU, 2 heads in 24576-wide rows, 90000 tokens",
-                  2,
-                  128,
-                  256,
-                  90000,
-                  {88000, 2000},
-                  {l0[0], l78[63]},
-                  {0, 1},
-                  b16_silu,
-                  3 * 8192});
-        run_case(s, r,
-                 {"bf16 in, bf16 out, 2 heads in 24576-wide rows, 90000 tokens",
-                  2,
-                  128,
-                  256,
-                  90000,
-                  {88000, 2000},
-                  {l0[0], l78[63]},
-                  {0, 1},
-                  b16_out16,
-                  3 * 8192});
+        case_spec wide{"bf16 in + SiLU, 2 heads in 24576-wide rows, 90000 tokens", 2, 128, 256, 90000, {88000, 2000},
+                       {l0[0], l78[63]}, {0, 1}, b16_silu, 3 * 8192};
+        run_case(s, r, wide);
+        wide.name = "bf16 in, bf16 out, 2 heads in 24576-wide rows, 90000 tokens";  // the Hopper kernel's mode
+        wide.io = b16_out16;
+        run_case(s, r, wide);
     });
 }
