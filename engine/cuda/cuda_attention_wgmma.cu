@@ -153,10 +153,10 @@ __global__ void __launch_bounds__(k_threads, 1)
             w[2] = pack_bf16(b.x * qscale, b.y * qscale);
             w[3] = pack_bf16(b.z * qscale, b.w * qscale);
         }
-        st_shared_v4(q_s + (c / 8) * k_q_half + r * k_row_bytes + (((c % 8) ^ (r % 8)) << 4), w[0], w[1], w[2], w[3]);
+        st_shared_v4(q_s + (c / 8) * k_q_half + swizzled(r, 8 * (c % 8)), w[0], w[1], w[2], w[3]);
     }
-    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");  // generic-proxy writes → visible to wgmma
-    asm volatile("bar.sync %0, 128;\n" ::"r"(1 + wg) : "memory");
+    fence_async_shared();
+    named_sync(1 + wg, 128);
 
     // Rows of this thread: r0 = l/4 and r0 + 8 of the warp's 16; their positions in the sequence.
     const int64_t row0 = q0 + wg * 64 + wl * 16 + lane / 4;

@@ -145,11 +145,6 @@ __host__ __device__ constexpr uint32_t swizzled(int row, int col) {
 __device__ __forceinline__ void fence_async_shared() {  // generic-proxy shared writes → visible to wgmma and TMA
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 }
-__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t addr) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(addr));
-}
 // Four 8×8 bf16 matrices to shared memory: lane l gives the address of row l % 8 of matrix l / 8 and holds, in r[i],
 // row l / 4, columns 2·(l % 4) and +1 of matrix i (mma.sync's accumulator fragment, packed).
 __device__ __forceinline__ void stmatrix_x4(uint32_t addr, uint32_t r0, uint32_t r1, uint32_t r2, uint32_t r3) {

@@ -343,10 +343,6 @@ __device__ __forceinline__ void split_pack(float x0, float x1, uint32_t& hi, uin
     lo = *reinterpret_cast<const uint32_t*>(&lv);
 }
 
-__device__ __forceinline__ float2 unpack_bf16(uint32_t x) {
-    return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&x));
-}
-
 // SiLU with the fast exponential (relative error ~1e-6 at the activations' magnitudes; far below the hi + lo
 // split's 2^-16). A very negative x gives e^(−x) = inf and x · 0 = −0, as x · sigmoid(x) does.
 __device__ __forceinline__ float silu_f(float x) {

@@ -34,8 +34,10 @@ namespace m1::cuda {
 namespace {
 
 using namespace hopper;
+using mma::ldmatrix_x4_trans;
 using mma::pack_bf16;
 using mma::smem_u32;
+using mma::unpack_bf16;
 
 constexpr int k_hd = 128;        // head dim served
 constexpr int k_hdv = 64;        // value columns per CTA
@@ -49,10 +51,6 @@ constexpr uint32_t k_mask = k_hstages * k_hstage_bytes + 2 * k_state_bytes;
 constexpr uint32_t k_bars = k_mask + 64 * 64 * 4;
 constexpr uint32_t k_pw = k_bars + 8 * (2 * k_hstages + 4);
 constexpr size_t k_hsmem = k_pw + 4 * (k_hstep + 1) + 1024;  // + alignment slack
-
-__device__ __forceinline__ float2 unpack(uint32_t x) {
-    return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&x));
-}
 
 // (x0, x1) ≈ hi + lo, each a packed bf16 pair: hi the top 16 bits of each (truncated: bit operations), lo the
 // exact remainder rounded to bf16 (|lo| < 2^-7 |x|, so hi + lo is within 2^-16 of x). One conversion a pair: the
@@ -170,7 +168,7 @@ __global__ void __launch_bounds__(k_hthreads, 1)
 #pragma unroll
                 for (int x = 0; x < 4; ++x) {
                     const float2 e = ev[-(8 * ks + 4 * (x / 2))];  // (pw[62 − i], pw[63 − i])
-                    const float2 f = unpack(vf[x]);
+                    const float2 f = unpack_bf16(vf[x]);
                     split_pack(f.x * e.y, f.y * e.x, ah[ks][x], al[ks][x]);
                 }
             }
@@ -304,6 +302,11 @@ __global__ void __launch_bounds__(k_hthreads, 1)
 #endif
 }
 
+// Columns the tensor maps span from each input's base: up to the last head's d columns.
+int64_t map_columns(const lightning_params& p) {
+    return (p.n_heads - 1) * p.head_stride + k_hd;
+}
+
 }  // namespace
 
 bool lightning_hopper_supported(const lightning_params& p) {
@@ -311,7 +314,7 @@ bool lightning_hopper_supported(const lightning_params& p) {
         p.n_heads <= 0 || p.n_heads > 65535)
         return false;
     // TMA: 16-byte aligned bases and row strides, int32 coordinates; 4-byte (bf16) or 8-byte (fp32) output pairs.
-    const int64_t cols = (p.n_heads - 1) * p.head_stride + k_hd;
+    const int64_t cols = map_columns(p);
     if (!aligned(p.q16, 16) || !aligned(p.k16, 16) || !aligned(p.v16, 16) || p.ld % 8 != 0 || p.head_stride % 8 != 0 ||
         p.n >= INT_MAX || cols >= INT_MAX || cols > p.ld || p.ldo % 2 != 0)
         return false;
@@ -323,7 +326,7 @@ cudaError_t launch_lightning_hopper(const lightning_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
     if (!lightning_hopper_supported(p)) return cudaErrorInvalidValue;
     CUtensorMap q_map, k_map, v_map;
-    const int64_t cols = (p.n_heads - 1) * p.head_stride + k_hd;
+    const int64_t cols = map_columns(p);
     if (!encode_bf16_map(q_map, p.q16, p.n, cols, p.ld, k_hstep) ||
         !encode_bf16_map(k_map, p.k16, p.n, cols, p.ld, k_hstep) ||
         !encode_bf16_map(v_map, p.v16, p.n, cols, p.ld, k_hstep))
