@@ -99,7 +99,7 @@ void lightning_prefill(const model_config& c, int64_t n, const ceilings& ceil, s
                 check(cudaMemsetAsync(state.data(), 0, state.bytes(), nullptr), "zero state");
                 check(launch_lightning_prefill(p, nullptr), "lightning prefill kernel");
             },
-            1, reps_for(n));
+            1, 3 * reps_for(n));  // a few milliseconds a call: more repetitions steady the median
         k.floor_s = std::max(k.bytes / ceil.copy_bytes_per_s, k.flops / ceil.gemm_flops_per_s);
         k.note = note + "; floor and TB/s use the bf16-I/O bytes (" +
                  std::to_string(int(std::lround(100 * k.floor_s / k.seconds))) + "% of the floor)";

@@ -1,5 +1,5 @@
 // Hopper (sm_90a) building blocks shared by the wgmma kernels (cuda_attention_wgmma.cu, cuda_lightning_hopper.cu):
-// mbarriers, TMA tile loads, named barriers, wgmma descriptors and instructions, and the 2-D bf16 tensor maps the
+// mbarriers, TMA tile loads and stores, named barriers, wgmma descriptors and instructions, and the 2-D bf16 tensor maps the
 // TMA loads read through. Device code here compiles only for sm_90a (the m1_cuda_wgmma object library).
 //
 // Register layout of a warpgroup's 64 × N fp32 accumulator: warp w of the group owns rows 16w..16w+15; lane l holds,
@@ -47,6 +47,26 @@ __device__ __forceinline__ void tma_load_2d(uint32_t dst, const CUtensorMap* map
         "[%4];\n" ::"r"(dst),
         "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(bar)
         : "memory");
+}
+// A box of shared memory to the tensor map at (column c0, row c1), asynchronously (rows past the map's end are
+// dropped); bulk_commit closes a group of such stores, bulk_wait_read<N> waits until at most N groups still read
+// shared memory, bulk_wait<N> until at most N are incomplete.
+__device__ __forceinline__ void tma_store_2d(const CUtensorMap* map, uint32_t src, int c0, int c1) {
+    asm volatile("cp.async.bulk.tensor.2d.global.shared::cta.bulk_group [%0, {%1, %2}], [%3];\n" ::"l"(
+                     reinterpret_cast<uint64_t>(map)),
+                 "r"(c0), "r"(c1), "r"(src)
+                 : "memory");
+}
+__device__ __forceinline__ void bulk_commit() {
+    asm volatile("cp.async.bulk.commit_group;\n" ::: "memory");
+}
+template <int N>
+__device__ __forceinline__ void bulk_wait_read() {
+    asm volatile("cp.async.bulk.wait_group.read %0;\n" ::"n"(N) : "memory");
+}
+template <int N>
+__device__ __forceinline__ void bulk_wait() {
+    asm volatile("cp.async.bulk.wait_group %0;\n" ::"n"(N) : "memory");
 }
 __device__ __forceinline__ void st_shared_v4(uint32_t addr, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
     asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};\n" ::"r"(addr), "r"(a), "r"(b), "r"(c), "r"(d) : "memory");
@@ -101,13 +121,15 @@ __device__ __forceinline__ void wgmma_ss_n128(float* d, uint64_t a, uint64_t b, 
                  : M1_F64(d)
                  : "l"(a), "l"(b), "r"(accumulate));
 }
-// d (64 × 128) (+)= A (64 × 16 bf16 in registers, mma.sync's A fragment per warp) · B (16 × 128, N-major in smem).
+// d (64 × 128) (+)= A (64 × 16 bf16 in registers, mma.sync's A fragment per warp) · B (16 × 128 in smem, N-major;
+// K-major with NMAJOR = 0).
+template <int NMAJOR = 1>
 __device__ __forceinline__ void wgmma_rs_n128(float* d, const uint32_t* a, uint64_t b, int accumulate = 1) {
     asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
                  "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 " M1_R64
-                 ", {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n"
+                 ", {%64, %65, %66, %67}, %68, p, 1, 1, %70;\n}\n"
                  : M1_F64(d)
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate));
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate), "n"(NMAJOR));
 }
 
 #define M1_F32(d) M1_F16(d, 0), M1_F16(d, 16)
@@ -122,13 +144,14 @@ __device__ __forceinline__ void wgmma_ss_n64(float* d, uint64_t a, uint64_t b, i
                  : M1_F32(d)
                  : "l"(a), "l"(b), "r"(accumulate));
 }
-// d (64 × 64) (+)= A (64 × 16 bf16 in registers) · B (16 × 64, N-major in shared memory).
+// d (64 × 64) (+)= A (64 × 16 bf16 in registers) · B (16 × 64 in shared memory, N-major; K-major with NMAJOR = 0).
+template <int NMAJOR = 1>
 __device__ __forceinline__ void wgmma_rs_n64(float* d, const uint32_t* a, uint64_t b, int accumulate = 1) {
     asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
                  "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 " M1_R32
-                 ", {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}\n"
+                 ", {%32, %33, %34, %35}, %36, p, 1, 1, %38;\n}\n"
                  : M1_F32(d)
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate));
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate), "n"(NMAJOR));
 }
 
 #undef M1_F4

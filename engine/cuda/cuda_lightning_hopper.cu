@@ -34,6 +34,7 @@ namespace m1::cuda {
 namespace {
 
 using namespace hopper;
+using mma::ldmatrix_x4;
 using mma::ldmatrix_x4_trans;
 using mma::pack_bf16;
 using mma::smem_u32;
@@ -47,9 +48,10 @@ constexpr int k_hthreads = 384;  // output, update, producer warpgroups
 constexpr uint32_t k_half = 64 * 128;
 constexpr uint32_t k_hstage_bytes = 5 * k_half;
 constexpr uint32_t k_state_bytes = 4 * k_half;  // two halves of d, each 128 rows: hi (value columns), then lo
-constexpr uint32_t k_mask = k_hstages * k_hstage_bytes + 2 * k_state_bytes;
-constexpr uint32_t k_bars = k_mask + 64 * 64 * 4;
-constexpr uint32_t k_pw = k_bars + 8 * (2 * k_hstages + 4);
+constexpr int k_hbufs = 3;  // state buffers: the update runs up to two steps ahead of the output
+constexpr uint32_t k_obuf = k_hstages * k_hstage_bytes + k_hbufs * k_state_bytes;  // bf16 output tile
+constexpr uint32_t k_bars = k_obuf + k_half;
+constexpr uint32_t k_pw = k_bars + 8 * (2 * k_hstages + 2 * k_hbufs);
 constexpr size_t k_hsmem = k_pw + 4 * (k_hstep + 1) + 1024;  // + alignment slack
 
 // (x0, x1) ≈ hi + lo, each a packed bf16 pair: hi the top 16 bits of each (truncated: bit operations), lo the
@@ -65,7 +67,8 @@ __device__ __forceinline__ void split_pack(float x0, float x1, uint32_t& hi, uin
 template <bool OUT16>
 __global__ void __launch_bounds__(k_hthreads, 1)
     lightning_hopper_kernel(const __grid_constant__ CUtensorMap q_map, const __grid_constant__ CUtensorMap k_map,
-                            const __grid_constant__ CUtensorMap v_map, lightning_params p) {
+                            const __grid_constant__ CUtensorMap v_map, const __grid_constant__ CUtensorMap o_map,
+                            lightning_params p) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
     extern __shared__ __align__(1024) unsigned char smem_raw[];
     const uint32_t raw = smem_u32(smem_raw), base = (raw + 1023u) & ~1023u;
@@ -77,7 +80,7 @@ __global__ void __launch_bounds__(k_hthreads, 1)
     const auto full = [&](int s) { return bars + 8 * s; };
     const auto empty = [&](int s) { return bars + 8 * (k_hstages + s); };
     const auto state_full = [&](int b) { return bars + 8 * (2 * k_hstages + b); };
-    const auto state_empty = [&](int b) { return bars + 8 * (2 * k_hstages + 2 + b); };
+    const auto state_empty = [&](int b) { return bars + 8 * (2 * k_hstages + k_hbufs + b); };
     float* pw = reinterpret_cast<float*>(smem_raw + (base - raw) + k_pw);
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, tq = lane % 4;
@@ -89,7 +92,7 @@ __global__ void __launch_bounds__(k_hthreads, 1)
             mbar_init(full(s), 1);
             mbar_init(empty(s), 8);  // lane 0 of each output and update warp
         }
-        for (int b = 0; b < 2; ++b) {
+        for (int b = 0; b < k_hbufs; ++b) {
             mbar_init(state_full(b), 128);  // every update thread, after its writes
             mbar_init(state_empty(b), 4);   // lane 0 of each output warp, once its products have read the buffer
         }
@@ -101,7 +104,7 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n" ::: "memory");
         if (warp == 8 && lane == 0) {
             const int col = int(h * p.head_stride);
-            for (int t = 0; t < steps; ++t) {
+            for (int t = 0; t <= steps; ++t) {  // one step past the end: the output's last scores read it
                 const int s = t % k_hstages, row = t * k_hstep;
                 mbar_wait(empty(s), ((t / k_hstages) & 1) ^ 1);
                 mbar_expect_tx(full(s), k_hstage_bytes);  // rows past n are zero-filled and still counted
@@ -127,15 +130,17 @@ __global__ void __launch_bounds__(k_hthreads, 1)
             const int e = 16 * wl + g + 8 * ((i / 2) % 2), d = 8 * (i / 4) + 2 * tq + i % 2;
             st[i] = state[d * k_hd + e];
         }
-        // The state before step t → buffer t % 2 (K-major Sᵀ: rows = value columns, 64 key dims a half), as bf16
+        // The state before step t → buffer t % k_hbufs (K-major Sᵀ: rows = value columns, 64 key dims a half), as bf16
         // hi (rows e) and lo (rows 64 + e), with stmatrix: matrix x of a call is rows 16·wl + 8·(x % 2) + [0, 8) of
         // key dims 8·(2·jp + x / 2) + [0, 8); lane l addresses row l % 8 of matrix l / 8.
         const int x_l = lane / 8, row_l = 16 * wl + 8 * (x_l % 2) + lane % 8;
-        const auto publish = [&](int t) {
-            const int b = t % 2;
-            mbar_wait(state_empty(b), ((t / 2) & 1) ^ 1);
+        // One half of d (key dims 64·hf + [0, 64): registers 32·hf + [0, 32)); the first half waits for the buffer,
+        // the second makes both visible to the output warpgroup.
+        const auto publish = [&](int t, int hf) {
+            const int b = t % k_hbufs;
+            if (hf == 0) mbar_wait(state_empty(b), ((t / k_hbufs) & 1) ^ 1);
 #pragma unroll
-            for (int jp = 0; jp < 8; ++jp) {
+            for (int jp = 4 * hf; jp < 4 * hf + 4; ++jp) {
                 uint32_t hi[4], lo[4];
 #pragma unroll
                 for (int x = 0; x < 4; ++x) {
@@ -147,56 +152,89 @@ __global__ void __launch_bounds__(k_hthreads, 1)
                 stmatrix_x4(at, hi[0], hi[1], hi[2], hi[3]);
                 stmatrix_x4(at + k_half, lo[0], lo[1], lo[2], lo[3]);  // rows 64 + e
             }
-            fence_async_shared();
-            mbar_arrive(state_full(b));
+            if (hf == 1) {
+                fence_async_shared();
+                mbar_arrive(state_full(b));
+            }
+        };
+        // Sᵀ = λ^m Sᵀ + dSᵀ for one half; the last step of a call (m < 64) scales its sum by r (see below). λ^m and r
+        // are read at the step's start: a shared-memory load after the product's wait stalls on the busy pipe.
+        const auto accumulate = [&](const float* ds, int hf, float lm, float r) {
+            if (r == 1.0f) {  // every full step: no multiply
+#pragma unroll
+                for (int i = 0; i < 32; ++i) st[32 * hf + i] = fmaf(lm, st[32 * hf + i], ds[i]);
+            } else {
+#pragma unroll
+                for (int i = 0; i < 32; ++i) st[32 * hf + i] = fmaf(lm, st[32 * hf + i], ds[i] * r);
+            }
         };
         // The values' decays. A full step's token i gets λ^(63−i); the last step of a call, with m < 64 tokens,
         // wants λ^(m−1−i) = λ^(63−i) / λ^(64−m), so its sum is scaled by 1 / λ^(64−m) (its tokens past m are zero).
         // Register x of k step ks holds tokens i, i + 1 with i = 16·ks + 8·(x / 2) + 2·tq: decays pw[63 − i] and
         // pw[62 − i], one 8-byte load.
-        const float2* ev = reinterpret_cast<const float2*>(pw + 62 - 2 * tq);
+        float2 ev[4][2];  // [ks][x / 2]: (pw[62 − i], pw[63 − i])
+#pragma unroll
+        for (int ks = 0; ks < 4; ++ks)
+#pragma unroll
+            for (int x2 = 0; x2 < 2; ++x2) {
+                const int i = 16 * ks + 8 * x2 + 2 * tq;
+                ev[ks][x2] = make_float2(pw[62 - i], pw[63 - i]);
+            }
         const uint32_t v_lane = swizzled(8 * (lane / 16) + lane % 8, 16 * wl + 8 * ((lane / 8) % 2));
-        publish(0);
+        // The V tile of a step, transposed (ldmatrix), read a step ahead: under the previous step's products.
+        uint32_t vf[4][4];
+        const auto load_v = [&](int t) {
+            const int s = t % k_hstages;
+            mbar_wait(full(s), (t / k_hstages) & 1);
+#pragma unroll
+            for (int ks = 0; ks < 4; ++ks) ldmatrix_x4_trans(vf[ks], v_s(s) + ks * 2048 + v_lane);
+        };
+        publish(0, 0);
+        publish(0, 1);
+        load_v(0);
         for (int t = 0; t < steps; ++t) {
             const int s = t % k_hstages, m = int(min(int64_t(k_hstep), p.n - int64_t(t) * k_hstep));
-            mbar_wait(full(s), (t / k_hstages) & 1);
+            const float lm = pw[m], r = m == k_hstep ? 1.0f : 1.0f / pw[k_hstep - m];
             uint32_t ah[4][4], al[4][4];  // (decayed V)ᵀ: rows = this warp's 16 value columns, 16 tokens a k step
 #pragma unroll
-            for (int ks = 0; ks < 4; ++ks) {
-                uint32_t vf[4];
-                ldmatrix_x4_trans(vf, v_s(s) + ks * 2048 + v_lane);
+            for (int ks = 0; ks < 4; ++ks)
 #pragma unroll
                 for (int x = 0; x < 4; ++x) {
-                    const float2 e = ev[-(8 * ks + 4 * (x / 2))];  // (pw[62 − i], pw[63 − i])
-                    const float2 f = unpack_bf16(vf[x]);
+                    const float2 e = ev[ks][x / 2];
+                    const float2 f = unpack_bf16(vf[ks][x]);
                     split_pack(f.x * e.y, f.y * e.x, ah[ks][x], al[ks][x]);
                 }
-            }
-            float ds[64];
-            fence_regs<64>(ds);
+            // dSᵀ in two products of 64 key dims (one commit group each), so that the first half's accumulation
+            // and publication run under the second half's product.
+            float ds0[32], ds1[32];
+            fence_regs<32>(ds0);
+            fence_regs<32>(ds1);
             wgmma_fence();
-            const uint64_t kd = make_desc(k_s(s, 0), k_half, 1024);
+            const uint64_t kd0 = make_desc(k_s(s, 0), k_half, 1024), kd1 = make_desc(k_s(s, 1), k_half, 1024);
 #pragma unroll
             for (int ks = 0; ks < 4; ++ks) {
-                wgmma_rs_n128(ds, ah[ks], kd + ks * 128, ks > 0);  // + 2048 bytes
-                wgmma_rs_n128(ds, al[ks], kd + ks * 128);
+                wgmma_rs_n64(ds0, ah[ks], kd0 + ks * 128, ks > 0);  // + 2048 bytes
+                wgmma_rs_n64(ds0, al[ks], kd0 + ks * 128);
             }
             wgmma_commit();
+#pragma unroll
+            for (int ks = 0; ks < 4; ++ks) {
+                wgmma_rs_n64(ds1, ah[ks], kd1 + ks * 128, ks > 0);
+                wgmma_rs_n64(ds1, al[ks], kd1 + ks * 128);
+            }
+            wgmma_commit();
+            if (t + 1 < steps) load_v(t + 1);
+            wgmma_wait<1>();
+            fence_regs<32>(ds0);
+            accumulate(ds0, 0, lm, r);
+            if (t + 1 < steps) publish(t + 1, 0);
             wgmma_wait<0>();
-            fence_regs<64>(ds);
+            fence_regs<32>(ds1);
             fence_regs<16>(&ah[0][0]);
             fence_regs<16>(&al[0][0]);
             if (lane == 0) mbar_arrive(empty(s));
-            const float lm = pw[m];
-            if (m == k_hstep) {
-#pragma unroll
-                for (int i = 0; i < 64; ++i) st[i] = fmaf(lm, st[i], ds[i]);
-            } else {
-                const float r = 1.0f / pw[k_hstep - m];
-#pragma unroll
-                for (int i = 0; i < 64; ++i) st[i] = fmaf(lm, st[i], ds[i] * r);
-            }
-            if (t + 1 < steps) publish(t + 1);
+            accumulate(ds1, 1, lm, r);
+            if (t + 1 < steps) publish(t + 1, 1);
         }
 #pragma unroll
         for (int i = 0; i < 64; ++i) {
@@ -211,60 +249,98 @@ __global__ void __launch_bounds__(k_hthreads, 1)
     // row factors λ^(j+1) are the same in every step: rows and keys past the call's end hold zeros (TMA fills them),
     // and rows past it are not stored. This thread's 32 mask entries sit in shared memory in register order.
     const int j0 = 16 * wl + g;
-    float4* mask = reinterpret_cast<float4*>(smem_raw + (base - raw) + k_mask) + wl * 8 * 32 + lane;
+    float mask[32];  // in accumulator order
 #pragma unroll
-    for (int c = 0; c < 8; ++c) {
-        float v[4];
-#pragma unroll
-        for (int x = 0; x < 4; ++x) {
-            const int q = j0 + 8 * (x / 2), key = 8 * c + 2 * tq + x % 2;
-            v[x] = key <= q ? pw[q - key] : 0.0f;
-        }
-        mask[c * 32] = make_float4(v[0], v[1], v[2], v[3]);
+    for (int i = 0; i < 32; ++i) {
+        const int q = j0 + 8 * ((i / 2) % 2), key = 8 * (i / 4) + 2 * tq + i % 2;
+        mask[i] = key <= q ? pw[q - key] : 0.0f;
     }
     const float d0 = pw[j0 + 1], d1 = pw[j0 + 9];
-    for (int t = 0; t < steps; ++t) {
-        const int s = t % k_hstages, b = t % 2;
+    // descriptors advance by (byte offset) >> 4: a k step of 16 key dims is +32 bytes inside a half
+    const auto kk_off = [](int kk) { return uint32_t(((kk / 4) * k_half + (kk % 4) * 32) >> 4); };
+    // Iteration t starts step t's scores Q·Kᵀ, stores step t − 1's bf16 output under them, then runs step t up to
+    // its P·V. No wgmma instruction sits in a branch, and nothing reads a product's registers while another product
+    // runs: ptxas serialises the products otherwise (C7514, C7518). So the bf16 output leaves the accumulator (packed)
+    // before the next scores start; an fp32 output is stored right away.
+    float sc[32], o[32];          // Q·Kᵀ; the output rows
+    uint32_t ph[4][4], pl[4][4];  // P = scores ⊙ M as A fragments, 16 keys a k step
+    uint32_t ob[2][8];            // step t − 1's bf16 output, row j0 + 8·r2, columns 8c + 2·tq (+ 1)
+    // bf16: through the shared tile (stmatrix, 128-byte swizzle) and a TMA store, which drops rows past n. Thread 0
+    // issues the stores; the tile is reused once the previous store has read it.
+    const int x_l = lane / 8;
+    // ldmatrix of Q: lane l addresses row 16·wl + l % 8 + 8·((l / 8) % 2), key dims 8·(l / 16) of a k step: the
+    // matrices come back in A-fragment order.
+    const int q_row = 16 * wl + lane % 8 + 8 * (x_l % 2);
+    const auto store16 = [&](int t) {
+        if (threadIdx.x == 0) bulk_wait_read<0>();
+        named_sync(1, 128);
+#pragma unroll
+        for (int cp = 0; cp < 4; ++cp) {  // matrix x: rows + 8·(x % 2), columns 8·(2·cp + x / 2)
+            const uint32_t at = base + k_obuf + swizzled(16 * wl + 8 * (x_l % 2) + lane % 8, 8 * (2 * cp + x_l / 2));
+            stmatrix_x4(at, ob[0][2 * cp], ob[1][2 * cp], ob[0][2 * cp + 1], ob[1][2 * cp + 1]);
+        }
+        fence_async_shared();
+        named_sync(1, 128);
+        if (threadIdx.x == 0) {
+            tma_store_2d(&o_map, base + k_obuf, int(h * k_hd + c0), t * k_hstep);
+            bulk_commit();
+        }
+    };
+    const auto store32 = [&](int t) {  // fp32: straight from the accumulator, rows past n left out
         const int64_t t0 = int64_t(t) * k_hstep;
         const int m = int(min(int64_t(k_hstep), p.n - t0));
-        float qs[64], sc[32];  // Q·[Sᵀ hi | Sᵀ lo]ᵀ (the two 64-column halves add up to Q·S), Q·Kᵀ
+#pragma unroll
+        for (int r2 = 0; r2 < 2; ++r2) {
+            const int j = j0 + 8 * r2;
+            if (j >= m) continue;
+            const int64_t at = (t0 + j) * p.ldo + h * k_hd + c0 + 2 * tq;
+#pragma unroll
+            for (int c = 0; c < 8; ++c)
+                *reinterpret_cast<float2*>(p.o + at + 8 * c) = make_float2(o[4 * c + 2 * r2], o[4 * c + 2 * r2 + 1]);
+        }
+    };
+    uint32_t qf[k_hd / 16][4];  // Q as A fragments (both products read it from registers: less shared traffic)
+    const auto scores = [&](int t) {
+        const int s = t % k_hstages;
         mbar_wait(full(s), (t / k_hstages) & 1);
+#pragma unroll
+        for (int kk = 0; kk < k_hd / 16; ++kk)
+            ldmatrix_x4(qf[kk], q_s(s, kk / 4) + swizzled(q_row, 16 * (kk % 4) + 8 * (x_l / 2)));
         fence_regs<32>(sc);
         wgmma_fence();
-        // descriptors advance by (byte offset) >> 4: a k step of 16 key dims is +32 bytes inside a half
-        const uint64_t qd = make_desc(q_s(s, 0), 16, 1024), kd = make_desc(k_s(s, 0), 16, 1024);
-        const uint64_t sd = make_desc(state_s(b), 16, 1024);
+        const uint64_t kd = make_desc(k_s(s, 0), 16, 1024);
 #pragma unroll
-        for (int kk = 0; kk < k_hd / 16; ++kk) {
-            const uint32_t off = ((kk / 4) * k_half + (kk % 4) * 32) >> 4;
-            wgmma_ss_n64(sc, qd + off, kd + off, kk > 0);
-        }
+        for (int kk = 0; kk < k_hd / 16; ++kk) wgmma_rs_n64<0>(sc, qf[kk], kd + kk_off(kk), kk > 0);
         wgmma_commit();
-        mbar_wait(state_full(b), (t / 2) & 1);
+    };
+    scores(0);
+    for (int t = 0; t < steps; ++t) {
+        const int s = t % k_hstages, b = t % k_hbufs;
+        float qs[64];  // Q·[Sᵀ hi | Sᵀ lo]ᵀ: the two 64-column halves add up to Q·S
+        mbar_wait(state_full(b), (t / k_hbufs) & 1);
         fence_regs<64>(qs);
         wgmma_fence();
+        const uint64_t sd = make_desc(state_s(b), 16, 1024);
 #pragma unroll
-        for (int kk = 0; kk < k_hd / 16; ++kk) {
-            const uint32_t off = ((kk / 4) * k_half + (kk % 4) * 32) >> 4;
-            wgmma_ss_n128(qs, qd + off, sd + (((kk / 4) * 2 * k_half + (kk % 4) * 32) >> 4), kk > 0);
-        }
+        for (int kk = 0; kk < k_hd / 16; ++kk)
+            wgmma_rs_n128<0>(qs, qf[kk], sd + (((kk / 4) * 2 * k_half + (kk % 4) * 32) >> 4), kk > 0);
         wgmma_commit();
-        wgmma_wait<1>();  // the scores; Q·S still running
+        if (OUT16 && t > 0) store16(t - 1);
+        wgmma_wait<1>();  // (the scores are complete: ptxas wants the wait before their registers are read)
         fence_regs<32>(sc);
-        uint32_t ph[4][4], pl[4][4];  // P = scores ⊙ M as A fragments, 16 keys a k step
 #pragma unroll
         for (int kt = 0; kt < 4; ++kt)
 #pragma unroll
             for (int h2 = 0; h2 < 2; ++h2) {  // accumulator block c = 2·kt + h2: keys 8 apart
                 const int c = 2 * kt + h2;
-                const float4 mk = mask[c * 32];
-                split_pack(sc[4 * c] * mk.x, sc[4 * c + 1] * mk.y, ph[kt][2 * h2], pl[kt][2 * h2]);
-                split_pack(sc[4 * c + 2] * mk.z, sc[4 * c + 3] * mk.w, ph[kt][2 * h2 + 1], pl[kt][2 * h2 + 1]);
+                split_pack(sc[4 * c] * mask[4 * c], sc[4 * c + 1] * mask[4 * c + 1], ph[kt][2 * h2], pl[kt][2 * h2]);
+                split_pack(sc[4 * c + 2] * mask[4 * c + 2], sc[4 * c + 3] * mask[4 * c + 3], ph[kt][2 * h2 + 1],
+                           pl[kt][2 * h2 + 1]);
             }
         wgmma_wait<0>();
         fence_regs<64>(qs);
+        fence_regs<32>(&qf[0][0]);
         if (lane == 0) mbar_arrive(state_empty(b));
-        float o[32];
 #pragma unroll
         for (int i = 0; i < 32; ++i) o[i] = (qs[i] + qs[i + 32]) * ((i / 2) % 2 ? d1 : d0);
         fence_regs<32>(o);
@@ -276,26 +352,30 @@ __global__ void __launch_bounds__(k_hthreads, 1)
             wgmma_rs_n64(o, pl[kt], vd + kt * 128);
         }
         wgmma_commit();
-        wgmma_wait<0>();
+        scores(t + 1);  // past the call's end: zeros, never stored
+        wgmma_wait<1>();
         fence_regs<32>(o);
         fence_regs<16>(&ph[0][0]);
         fence_regs<16>(&pl[0][0]);
         if (lane == 0) mbar_arrive(empty(s));
+        if constexpr (OUT16) {
 #pragma unroll
-        for (int r2 = 0; r2 < 2; ++r2) {
-            const int j = j0 + 8 * r2;
-            if (j >= m) continue;
-            const int64_t at = (t0 + j) * p.ldo + h * k_hd + c0 + 2 * tq;
+            for (int r2 = 0; r2 < 2; ++r2)
 #pragma unroll
-            for (int c = 0; c < 8; ++c) {
-                if constexpr (OUT16)
-                    *reinterpret_cast<uint32_t*>(p.o16 + at + 8 * c) =
-                        pack_bf16(o[4 * c + 2 * r2], o[4 * c + 2 * r2 + 1]);
-                else
-                    *reinterpret_cast<float2*>(p.o + at + 8 * c) =
-                        make_float2(o[4 * c + 2 * r2], o[4 * c + 2 * r2 + 1]);
-            }
+                for (int c = 0; c < 8; ++c) ob[r2][c] = pack_bf16(o[4 * c + 2 * r2], o[4 * c + 2 * r2 + 1]);
+        } else {
+            store32(t);
         }
+        // The next scores complete here, not under the next Q·S: ptxas loses track of a wgmma group that crosses
+        // the loop's back edge and serialises every product (C7514) when its registers are read after a partial wait.
+        wgmma_wait<0>();
+        fence_regs<32>(sc);
+    }
+    wgmma_wait<0>();  // (nothing left running: for ptxas, as above)
+    fence_regs<32>(sc);
+    if constexpr (OUT16) {
+        store16(steps - 1);
+        if (threadIdx.x == 0) bulk_wait<0>();  // the tile stays valid until the last store has completed
     }
 #else
     __trap();  // built without sm_90a: lightning_hopper_supported() keeps launches away
@@ -313,29 +393,34 @@ bool lightning_hopper_supported(const lightning_params& p) {
     if (!p.hopper || p.d != k_hd || !p.q16 || !p.k16 || !p.v16 || p.silu || p.block < k_hstep || !p.state || !p.pw ||
         p.n_heads <= 0 || p.n_heads > 65535)
         return false;
-    // TMA: 16-byte aligned bases and row strides, int32 coordinates; 4-byte (bf16) or 8-byte (fp32) output pairs.
+    // TMA: 16-byte aligned bases and row strides, int32 coordinates (the bf16 output too); 8-byte fp32 output pairs.
     const int64_t cols = map_columns(p);
     if (!aligned(p.q16, 16) || !aligned(p.k16, 16) || !aligned(p.v16, 16) || p.ld % 8 != 0 || p.head_stride % 8 != 0 ||
         p.n >= INT_MAX || cols >= INT_MAX || cols > p.ld || p.ldo % 2 != 0)
         return false;
-    if (p.o16 ? !aligned(p.o16, 4) : !(p.o && aligned(p.o, 8))) return false;
+    if (p.o16 ? !aligned(p.o16, 16) || p.ldo % 8 != 0 || p.n_heads * k_hd > p.ldo : !(p.o && aligned(p.o, 8)))
+        return false;
     return sm90a_device();
 }
 
 cudaError_t launch_lightning_hopper(const lightning_params& p, cudaStream_t s) {
     if (p.n == 0) return cudaSuccess;
     if (!lightning_hopper_supported(p)) return cudaErrorInvalidValue;
-    CUtensorMap q_map, k_map, v_map;
+    CUtensorMap q_map, k_map, v_map, o_map;
     const int64_t cols = map_columns(p);
     if (!encode_bf16_map(q_map, p.q16, p.n, cols, p.ld, k_hstep) ||
         !encode_bf16_map(k_map, p.k16, p.n, cols, p.ld, k_hstep) ||
         !encode_bf16_map(v_map, p.v16, p.n, cols, p.ld, k_hstep))
         return cudaErrorInvalidValue;
+    if (!p.o16)
+        o_map = q_map;  // unused by the fp32-output kernel
+    else if (!encode_bf16_map(o_map, p.o16, p.n, p.n_heads * k_hd, p.ldo, k_hstep))
+        return cudaErrorInvalidValue;
     const auto kernel = p.o16 ? lightning_hopper_kernel<true> : lightning_hopper_kernel<false>;
     if (cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(k_hsmem));
         e != cudaSuccess)
         return e;
-    kernel<<<dim3(k_hd / k_hdv, unsigned(p.n_heads)), k_hthreads, k_hsmem, s>>>(q_map, k_map, v_map, p);
+    kernel<<<dim3(k_hd / k_hdv, unsigned(p.n_heads)), k_hthreads, k_hsmem, s>>>(q_map, k_map, v_map, o_map, p);
     return cudaGetLastError();
 }
 

@@ -31,10 +31,13 @@ __device__ __forceinline__ void cp_async_wait_all() {
 
 // Four 8×8 bf16 matrices; lane l gives the address of row l % 8 of matrix l / 8. Plain: lane l receives row l / 4,
 // columns 2·(l % 4) and +1 of each; .trans: the same of each matrix's transpose.
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {  // a shared-space address
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(smem_u32(p)));
+                 : "r"(addr));
+}
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
+    ldmatrix_x4(r, smem_u32(p));
 }
 __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t addr) {  // a shared-space address
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
