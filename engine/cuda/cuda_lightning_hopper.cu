@@ -49,6 +49,7 @@ constexpr uint32_t k_half = 64 * 128;
 constexpr uint32_t k_hstage_bytes = 5 * k_half;
 constexpr uint32_t k_state_bytes = 4 * k_half;  // two halves of d, each 128 rows: hi (value columns), then lo
 constexpr int k_hbufs = 3;  // state buffers: the update runs up to two steps ahead of the output
+static_assert(k_hbufs == k_hstages, "the state buffers and the stages share their ring positions");
 constexpr uint32_t k_obuf = k_hstages * k_hstage_bytes + k_hbufs * k_state_bytes;  // bf16 output tile
 constexpr uint32_t k_bars = k_obuf + k_half;
 constexpr uint32_t k_pw = k_bars + 8 * (2 * k_hstages + 2 * k_hbufs);
@@ -63,6 +64,22 @@ __device__ __forceinline__ void split_pack(float x0, float x1, uint32_t& hi, uin
     hi = __byte_perm(u0, u1, 0x7632);
     lo = pack_bf16(x0 - __uint_as_float(u0 & 0xFFFF0000u), x1 - __uint_as_float(u1 & 0xFFFF0000u));
 }
+
+// x, kept in a register: ptxas otherwise recomputes lane-dependent addresses from the thread index inside the loops,
+// on their critical paths.
+__device__ __forceinline__ uint32_t pinned(uint32_t x) {
+    asm volatile("mov.b32 %0, %0;\n" : "+r"(x));
+    return x;
+}
+
+// Ring positions of consecutive steps without divisions: stage s of k_hstages and the parity of its use.
+struct ring_pos {
+    int s = 0;
+    uint32_t phase = 0;
+    __device__ __forceinline__ ring_pos next() const {
+        return s + 1 == k_hstages ? ring_pos{0, phase ^ 1u} : ring_pos{s + 1, phase};
+    }
+};
 
 template <bool OUT16>
 __global__ void __launch_bounds__(k_hthreads, 1)
@@ -136,9 +153,9 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         const int x_l = lane / 8, row_l = 16 * wl + 8 * (x_l % 2) + lane % 8;
         // One half of d (key dims 64·hf + [0, 64): registers 32·hf + [0, 32)); the first half waits for the buffer,
         // the second makes both visible to the output warpgroup.
-        const auto publish = [&](int t, int hf) {
-            const int b = t % k_hbufs;
-            if (hf == 0) mbar_wait(state_empty(b), ((t / k_hbufs) & 1) ^ 1);
+        const auto publish = [&](ring_pos to, int hf) {  // state buffers ring like the stages
+            const int b = to.s;
+            if (hf == 0) mbar_wait(state_empty(b), to.phase ^ 1);
 #pragma unroll
             for (int jp = 4 * hf; jp < 4 * hf + 4; ++jp) {
                 uint32_t hi[4], lo[4];
@@ -180,20 +197,20 @@ __global__ void __launch_bounds__(k_hthreads, 1)
                 const int i = 16 * ks + 8 * x2 + 2 * tq;
                 ev[ks][x2] = make_float2(pw[62 - i], pw[63 - i]);
             }
-        const uint32_t v_lane = swizzled(8 * (lane / 16) + lane % 8, 16 * wl + 8 * ((lane / 8) % 2));
+        const uint32_t v_lane = pinned(v_s(0) + swizzled(8 * (lane / 16) + lane % 8, 16 * wl + 8 * ((lane / 8) % 2)));
         // The V tile of a step, transposed (ldmatrix), read a step ahead: under the previous step's products.
         uint32_t vf[4][4];
-        const auto load_v = [&](int t) {
-            const int s = t % k_hstages;
-            mbar_wait(full(s), (t / k_hstages) & 1);
+        const auto load_v = [&](ring_pos at) {
+            mbar_wait(full(at.s), at.phase);
 #pragma unroll
-            for (int ks = 0; ks < 4; ++ks) ldmatrix_x4_trans(vf[ks], v_s(s) + ks * 2048 + v_lane);
+            for (int ks = 0; ks < 4; ++ks) ldmatrix_x4_trans(vf[ks], v_lane + at.s * k_hstage_bytes + ks * 2048);
         };
-        publish(0, 0);
-        publish(0, 1);
-        load_v(0);
-        for (int t = 0; t < steps; ++t) {
-            const int s = t % k_hstages, m = int(min(int64_t(k_hstep), p.n - int64_t(t) * k_hstep));
+        ring_pos at;
+        publish(at, 0);
+        publish(at, 1);
+        load_v(at);
+        for (int t = 0; t < steps; ++t, at = at.next()) {
+            const int s = at.s, m = int(min(int64_t(k_hstep), p.n - int64_t(t) * k_hstep));
             const float lm = pw[m], r = m == k_hstep ? 1.0f : 1.0f / pw[k_hstep - m];
             uint32_t ah[4][4], al[4][4];  // (decayed V)ᵀ: rows = this warp's 16 value columns, 16 tokens a k step
 #pragma unroll
@@ -223,18 +240,18 @@ __global__ void __launch_bounds__(k_hthreads, 1)
                 wgmma_rs_n64(ds1, al[ks], kd1 + ks * 128);
             }
             wgmma_commit();
-            if (t + 1 < steps) load_v(t + 1);
+            if (t + 1 < steps) load_v(at.next());
             wgmma_wait<1>();
             fence_regs<32>(ds0);
             accumulate(ds0, 0, lm, r);
-            if (t + 1 < steps) publish(t + 1, 0);
+            if (t + 1 < steps) publish(at.next(), 0);
             wgmma_wait<0>();
             fence_regs<32>(ds1);
             fence_regs<16>(&ah[0][0]);
             fence_regs<16>(&al[0][0]);
             if (lane == 0) mbar_arrive(empty(s));
             accumulate(ds1, 1, lm, r);
-            if (t + 1 < steps) publish(t + 1, 1);
+            if (t + 1 < steps) publish(at.next(), 1);
         }
 #pragma unroll
         for (int i = 0; i < 64; ++i) {
@@ -270,7 +287,9 @@ __global__ void __launch_bounds__(k_hthreads, 1)
     const int x_l = lane / 8;
     // ldmatrix of Q: lane l addresses row 16·wl + l % 8 + 8·((l / 8) % 2), key dims 8·(l / 16) of a k step: the
     // matrices come back in A-fragment order.
-    const int q_row = 16 * wl + lane % 8 + 8 * (x_l % 2);
+    // Row r of a tile is 128 bytes, its 16-byte chunk c at c ^ (r % 8): k step kk % 4 of a half flips address bits 5
+    // and 6 of the first step's address.
+    const uint32_t q_lane = pinned(swizzled(16 * wl + lane % 8 + 8 * (x_l % 2), 8 * (x_l / 2)));
     const auto store16 = [&](int t) {
         if (threadIdx.x == 0) bulk_wait_read<0>();
         named_sync(1, 128);
@@ -300,24 +319,27 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         }
     };
     uint32_t qf[k_hd / 16][4];  // Q as A fragments (both products read it from registers: less shared traffic)
-    const auto scores = [&](int t) {
-        const int s = t % k_hstages;
-        mbar_wait(full(s), (t / k_hstages) & 1);
+    const auto load_q = [&](ring_pos at) {  // waits for the step's tiles
+        mbar_wait(full(at.s), at.phase);
 #pragma unroll
         for (int kk = 0; kk < k_hd / 16; ++kk)
-            ldmatrix_x4(qf[kk], q_s(s, kk / 4) + swizzled(q_row, 16 * (kk % 4) + 8 * (x_l / 2)));
+            ldmatrix_x4(qf[kk], (q_s(at.s, kk / 4) + q_lane) ^ ((kk % 4) << 5));
+    };
+    const auto scores = [&](ring_pos at) {
         fence_regs<32>(sc);
         wgmma_fence();
-        const uint64_t kd = make_desc(k_s(s, 0), 16, 1024);
+        const uint64_t kd = make_desc(k_s(at.s, 0), 16, 1024);
 #pragma unroll
         for (int kk = 0; kk < k_hd / 16; ++kk) wgmma_rs_n64<0>(sc, qf[kk], kd + kk_off(kk), kk > 0);
         wgmma_commit();
     };
-    scores(0);
-    for (int t = 0; t < steps; ++t) {
-        const int s = t % k_hstages, b = t % k_hbufs;
+    ring_pos at;
+    load_q(at);
+    scores(at);
+    for (int t = 0; t < steps; ++t, at = at.next()) {
+        const int s = at.s, b = at.s;  // stage and state buffer
         float qs[64];  // Q·[Sᵀ hi | Sᵀ lo]ᵀ: the two 64-column halves add up to Q·S
-        mbar_wait(state_full(b), (t / k_hbufs) & 1);
+        mbar_wait(state_full(b), at.phase);
         fence_regs<64>(qs);
         wgmma_fence();
         const uint64_t sd = make_desc(state_s(b), 16, 1024);
@@ -341,6 +363,7 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         fence_regs<64>(qs);
         fence_regs<32>(&qf[0][0]);
         if (lane == 0) mbar_arrive(state_empty(b));
+        load_q(at.next());  // past the call's end: zeros, never stored
 #pragma unroll
         for (int i = 0; i < 32; ++i) o[i] = (qs[i] + qs[i + 32]) * ((i / 2) % 2 ? d1 : d0);
         fence_regs<32>(o);
@@ -352,7 +375,7 @@ __global__ void __launch_bounds__(k_hthreads, 1)
             wgmma_rs_n64(o, pl[kt], vd + kt * 128);
         }
         wgmma_commit();
-        scores(t + 1);  // past the call's end: zeros, never stored
+        scores(at.next());
         wgmma_wait<1>();
         fence_regs<32>(o);
         fence_regs<16>(&ph[0][0]);
