@@ -1,6 +1,6 @@
 // Hopper (sm_90a) building blocks shared by the wgmma kernels (cuda_attention_wgmma.cu, cuda_lightning_hopper.cu):
-// mbarriers, TMA tile loads and stores, named barriers, wgmma descriptors and instructions, and the 2-D bf16 tensor maps the
-// TMA loads read through. Device code here compiles only for sm_90a (the m1_cuda_wgmma object library).
+// mbarriers, TMA tile loads and stores, named barriers, wgmma descriptors and instructions, and the 2-D bf16 tensor
+// maps the TMA copies go through. Device code here compiles only for sm_90a (the m1_cuda_wgmma object library).
 //
 // Register layout of a warpgroup's 64 × N fp32 accumulator: warp w of the group owns rows 16w..16w+15; lane l holds,
 // for each 8-column block j, d[4j], d[4j+1] at row l/4, columns 8j + 2(l%4) + {0,1}, and d[4j+2], d[4j+3] at row

@@ -4,25 +4,34 @@
 //
 // One CTA per (64-column value slice, head), three warpgroups, walking the call in steps of 64 tokens:
 //   producer  one thread streams each step's Q (64 × 128), K (64 × 128) and V slice (64 × 64) through a ring of
-//             k_stages shared-memory stages with TMA (128-byte swizzle; tokens past n read as zero).
+//             k_hstages shared-memory stages with TMA (128-byte swizzle; tokens past n read as zero), one step past
+//             the end of the call (see the output).
 //   update    holds the transposed fp32 state slice Sᵀ (64 value columns × 128 key dims) in its registers. Per step:
-//             dSᵀ = (diag(λ^(m−1−i)) V)ᵀ K as wgmma m64n128k16 with the decayed values from registers (ldmatrix.trans
-//             of the V tile, scaled, split into bf16 hi + lo: two products) and K from shared memory (N-major);
-//             then Sᵀ = λ^m Sᵀ + dSᵀ through fp32 FMAs (the fused kernel's reason: a tensor-core accumulation into a
-//             large state drifts). It writes the state before each step into one of two shared buffers as bf16
-//             hi + lo, K-major, for the output warpgroup; so it runs up to a step ahead of it.
-//   output    per step: the scores Q·Kᵀ (wgmma m64n64k16) and Q·[Sᵀ hi | Sᵀ lo]ᵀ (m64n128k16; its two halves add up
-//             to Q·S), both operands in shared memory; while the second runs, the scores times the decay mask,
-//             P = (Q·Kᵀ) ⊙ M with M[j, i] = λ^(j−i) for i <= j, else 0, split into hi + lo in registers; then
-//             O = diag(λ^(j+1)) Q·S + P·V (m64n64k16, P from registers, V N-major) and O stored.
+//             dSᵀ = (diag(λ^(m−1−i)) V)ᵀ K as two wgmma products of 64 key dims, m64n64k16, with the decayed values
+//             from registers (ldmatrix.trans of the V tile, read a step ahead, scaled, split into bf16 hi + lo: two
+//             products each) and K from shared memory (N-major); then Sᵀ = λ^m Sᵀ + dSᵀ through fp32 FMAs (the fused
+//             kernel's reason: a tensor-core accumulation into a large state drifts), the first half under the
+//             second half's product. It writes the state before each step into one of k_hbufs shared buffers as
+//             bf16 hi + lo, K-major, for the output warpgroup, so it runs up to two steps ahead of it.
+//   output    per step, with Q read once into registers (A fragments): the scores Q·Kᵀ (wgmma m64n64k16), started
+//             under the previous step's P·V, and Q·[Sᵀ hi | Sᵀ lo]ᵀ (m64n128k16; its two halves add up to Q·S);
+//             while the second runs, the previous step's bf16 output goes out and the scores times the decay mask,
+//             P = (Q·Kᵀ) ⊙ M with M[j, i] = λ^(j−i) for i <= j, else 0, are split into hi + lo in registers; then
+//             O = diag(λ^(j+1)) Q·S + P·V (m64n64k16, P from registers, V N-major). A bf16 O leaves through a shared
+//             tile and a TMA store, an fp32 O straight from the registers.
 // Every product keeps the fused kernel's accuracy: operands exact in bf16 go in as one part, the state and the
 // decayed scores and values as hi + lo pairs (lo · lo left out).
 //
+// ptxas serialises every wgmma of the kernel (info C7514, C7517, C7518 with -Xptxas -v) when a product's registers
+// are read after a partial wgmma.wait whose group was started in an earlier iteration of the loop, or when a wgmma
+// sits in a branch. The loops below start and read each product in one iteration; check with -Xptxas -v after a
+// change.
+//
 // Shared memory (1024-byte aligned; a "half" is 64 rows × 64 bf16, 8 KiB, swizzled):
-//   stage s (k_stages)  Q [2 halves of d], K [2 halves of d], V [1 half]          40 KiB each
-//   state buffers (2)   [2 halves of d][128 rows: Sᵀ hi, then Sᵀ lo][64]           32 KiB each
-//   decay mask          64 × 64 fp32, each output thread's 32 entries in its register order   16 KiB
-//   mbarriers           full[s], empty[s], state_full[2], state_empty[2]; then λ^t for t in [0, 64]
+//   stage s (k_hstages)  Q [2 halves of d], K [2 halves of d], V [1 half]          40 KiB each
+//   state buffers (3)    [2 halves of d][128 rows: Sᵀ hi, then Sᵀ lo][64]           32 KiB each
+//   output tile          [64 rows][64 bf16]                                          8 KiB
+//   mbarriers            full[s], empty[s], state_full[b], state_empty[b]; then λ^t for t in [0, 64]
 #include "engine/cuda/cuda_hopper.cuh"
 #include "engine/cuda/cuda_lightning.cuh"
 
@@ -188,7 +197,7 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         // The values' decays. A full step's token i gets λ^(63−i); the last step of a call, with m < 64 tokens,
         // wants λ^(m−1−i) = λ^(63−i) / λ^(64−m), so its sum is scaled by 1 / λ^(64−m) (its tokens past m are zero).
         // Register x of k step ks holds tokens i, i + 1 with i = 16·ks + 8·(x / 2) + 2·tq: decays pw[63 − i] and
-        // pw[62 − i], one 8-byte load.
+        // pw[62 − i], kept in registers.
         float2 ev[4][2];  // [ks][x / 2]: (pw[62 − i], pw[63 − i])
 #pragma unroll
         for (int ks = 0; ks < 4; ++ks)
@@ -264,9 +273,9 @@ __global__ void __launch_bounds__(k_hthreads, 1)
     // ---- output. Rows j = 16·wl + g (+ 8) of the step; accumulator register 4c + 2·r2 + x is row j + 8·r2, column
     // (value column, or key for the scores) 8c + 2·tq + x. The decay mask M[j, i] = λ^(j−i) (i <= j, else 0) and the
     // row factors λ^(j+1) are the same in every step: rows and keys past the call's end hold zeros (TMA fills them),
-    // and rows past it are not stored. This thread's 32 mask entries sit in shared memory in register order.
+    // and rows past it are not stored. This thread's 32 mask entries stay in its registers, in accumulator order.
     const int j0 = 16 * wl + g;
-    float mask[32];  // in accumulator order
+    float mask[32];
 #pragma unroll
     for (int i = 0; i < 32; ++i) {
         const int q = j0 + 8 * ((i / 2) % 2), key = 8 * (i / 4) + 2 * tq + i % 2;
@@ -275,10 +284,9 @@ __global__ void __launch_bounds__(k_hthreads, 1)
     const float d0 = pw[j0 + 1], d1 = pw[j0 + 9];
     // descriptors advance by (byte offset) >> 4: a k step of 16 key dims is +32 bytes inside a half
     const auto kk_off = [](int kk) { return uint32_t(((kk / 4) * k_half + (kk % 4) * 32) >> 4); };
-    // Iteration t starts step t's scores Q·Kᵀ, stores step t − 1's bf16 output under them, then runs step t up to
-    // its P·V. No wgmma instruction sits in a branch, and nothing reads a product's registers while another product
-    // runs: ptxas serialises the products otherwise (C7514, C7518). So the bf16 output leaves the accumulator (packed)
-    // before the next scores start; an fp32 output is stored right away.
+    // Iteration t runs Q·S of step t (its scores were started at the end of step t − 1), stores step t − 1's bf16
+    // output under it, then P·V and, under P·V, the scores of step t + 1, which complete before the iteration ends
+    // (see the header on ptxas). The bf16 output leaves the accumulator packed; an fp32 output is stored right away.
     float sc[32], o[32];          // Q·Kᵀ; the output rows
     uint32_t ph[4][4], pl[4][4];  // P = scores ⊙ M as A fragments, 16 keys a k step
     uint32_t ob[2][8];            // step t − 1's bf16 output, row j0 + 8·r2, columns 8c + 2·tq (+ 1)

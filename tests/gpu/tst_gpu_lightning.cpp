@@ -8,7 +8,8 @@
 // inputs (full fp32 values, not bf16-rounded), bf16 inputs, SiLU applied on load (the reference applies it in double
 // to the same raw values) and bf16 output; lengths 1, 63, 65, 1000, 5000 and 90,000 (element offsets past 2^31).
 // Where the Hopper kernel serves (d = 128, bf16 inputs without SiLU, sm_90) the cases run through it, and two of
-// them again through the mma.sync fused kernel.
+// them again through the mma.sync fused kernel; one bf16-output case in rows the Hopper kernel's TMA stores cannot
+// address must go to the mma.sync kernel.
 // Small shapes (d = 16, 32) cover the per-block fallback.
 #include "engine/cuda/cuda_lightning.cuh"
 #include "engine/model/forward.h"
@@ -40,6 +41,7 @@ struct case_spec {
     io_mode io = {};
     int64_t ld = 0;  // row stride of the device's q | k | v rows (0: 3·nh·d, packed)
     bool mma_sync = false;  // the mma.sync fused kernel even where the Hopper kernel serves
+    int64_t ldo = 0;        // row stride of the output (0: nh·d)
 };
 
 bool sm90_device() {
@@ -62,6 +64,7 @@ double silu(double x) {
 
 void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
     const int64_t nh = c.nh, d = c.d, n = c.n, D = nh * d, ld = 3 * D, dev_ld = std::max(ld, c.ld);
+    const int64_t ldo = std::max(D, c.ldo);
     const io_mode io = c.io;
     // q, k, v as the layer produces them: per head q | k | v. After SiLU (inputs without the SiLU flag) mostly
     // positive with some small negatives; before SiLU (with the flag) the projection's wider range. bf16 inputs are
@@ -69,8 +72,8 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
     const std::vector<float> qkv = io.silu ? r.fill(size_t(n * ld), -2.0f, 3.0f, io.in16)
                                            : r.fill(size_t(n * ld), -0.3f, 1.2f, io.in16);
     device_buffer<float> d_qkv(io.in16 ? 0 : size_t(n * dev_ld)), d_pw, state(size_t(nh * d * d)),
-        o(io.out16 ? 0 : size_t(n * D));
-    device_buffer<bf16> d_qkv16(io.in16 ? size_t(n * dev_ld) : 0), o16(io.out16 ? size_t(n * D) : 0);
+        o(io.out16 ? 0 : size_t(n * ldo));
+    device_buffer<bf16> d_qkv16(io.in16 ? size_t(n * dev_ld) : 0), o16(io.out16 ? size_t(n * ldo) : 0);
     if (io.in16) {
         std::vector<uint16_t> bits(qkv.size());
         for (size_t i = 0; i < qkv.size(); ++i) bits[i] = float_to_bf16_bits(qkv[i]);
@@ -116,10 +119,10 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
         p.pw = d_pw.data();
         p.state = state.data();
         if (io.out16)
-            p.o16 = o16.data() + t0 * D;
+            p.o16 = o16.data() + t0 * ldo;
         else
-            p.o = o.data() + t0 * D;
-        p.ldo = D;
+            p.o = o.data() + t0 * ldo;
+        p.ldo = ldo;
         p.scratch = scratch.data();
         p.hopper = !c.mma_sync;
         const bool decode = m == 1 && plain;
@@ -131,13 +134,14 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
         t0 += m;
     }
     check(cudaDeviceSynchronize(), "lightning kernels");
-    const std::vector<float> got = io.out16 ? download_bf16(o16.data(), size_t(n * D)) : o.download(size_t(n * D));
+    const std::vector<float> got = io.out16 ? download_bf16(o16.data(), size_t(n * ldo)) : o.download(size_t(n * ldo));
     const std::vector<float> got_state = state.download(size_t(nh * d * d));
     if (d == 64 || d == 128)
         s.check(all_fused, std::string(c.name) + ": every prefill call served by the fused kernel");
     // The Hopper kernel takes d = 128 with bf16 inputs without SiLU on sm_90 devices, unless the case asks for the
-    // mma.sync kernel.
-    const bool hopper_mode = d == 128 && io.in16 && !io.silu && !c.mma_sync && sm90_device();
+    // mma.sync kernel; bf16 output only in rows its TMA stores can address (a multiple of 8 elements).
+    const bool hopper_mode =
+        d == 128 && io.in16 && !io.silu && !c.mma_sync && (!io.out16 || ldo % 8 == 0) && sm90_device();
     const char* served = hopper_mode ? ": every prefill call served by the Hopper kernel"
                                      : ": no call served by the Hopper kernel";
     s.check(all_hopper == hopper_mode, std::string(c.name) + served);
@@ -164,7 +168,7 @@ void run_case(gpu_test::suite& s, gpu_test::rng& r, const case_spec& c) {
                 double acc = 0;
                 for (int64_t a = 0; a < d; ++a) acc += q[a] * S[size_t(a * d + e)];
                 mag = std::max(mag, std::fabs(acc));
-                const double g = got[size_t(t * D + h * d + e)];
+                const double g = got[size_t(t * ldo + h * d + e)];
                 diff = std::isnan(g) ? INFINITY : std::max(diff, std::fabs(g - acc));
             }
             const double err = mag > 0 ? diff / mag : diff;
@@ -281,6 +285,9 @@ int main() {
                         lightning_slopes(eight, 0), {0, 7}, b16_silu});
         run_case(s, r, {"d=64 block=64 8 heads, fp32 in", 8, 64, 64, 300, {1, 299}, lightning_slopes(eight, 7),
                         {0, 7}});
+        // bf16 output rows of 8 heads + 4 elements: no TMA store can address them, so the mma.sync kernel serves.
+        run_case(s, r, {"bf16 in, bf16 out in rows of 1028, 8 heads", 8, 128, 256, 700, {300, 400},
+                        lightning_slopes(eight, 0), {0, 7}, b16_out16, 0, false, 8 * 128 + 4});
         // 2 of M1's heads in rows as wide as M1's qkv projection (24,576): 90,000 tokens reach element offsets past
         // 2^31 (64-bit addressing), in one call and then continued.
         case_spec wide{"bf16 in + SiLU, 2 heads in 24576-wide rows, 90000 tokens", 2, 128, 256, 90000, {88000, 2000},
