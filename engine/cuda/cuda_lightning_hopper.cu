@@ -424,10 +424,11 @@ bool lightning_hopper_supported(const lightning_params& p) {
     if (!p.hopper || p.d != k_hd || !p.q16 || !p.k16 || !p.v16 || p.silu || p.block < k_hstep || !p.state || !p.pw ||
         p.n_heads <= 0 || p.n_heads > 65535)
         return false;
-    // TMA: 16-byte aligned bases and row strides, int32 coordinates (the bf16 output too); 8-byte fp32 output pairs.
+    // TMA: 16-byte aligned bases and row strides, int32 coordinates (rows up to a step past n; the bf16 output too);
+    // 8-byte fp32 output pairs.
     const int64_t cols = map_columns(p);
     if (!aligned(p.q16, 16) || !aligned(p.k16, 16) || !aligned(p.v16, 16) || p.ld % 8 != 0 || p.head_stride % 8 != 0 ||
-        p.n >= INT_MAX || cols >= INT_MAX || cols > p.ld || p.ldo % 2 != 0)
+        p.n >= INT_MAX - 2 * k_hstep || cols >= INT_MAX || cols > p.ld || p.ldo % 2 != 0)
         return false;
     if (p.o16 ? !aligned(p.o16, 16) || p.ldo % 8 != 0 || p.n_heads * k_hd > p.ldo : !(p.o && aligned(p.o, 8)))
         return false;
