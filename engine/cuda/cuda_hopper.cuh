@@ -137,13 +137,6 @@ __device__ __forceinline__ void wgmma_rs_n128(float* d, const uint32_t* a, uint6
     "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, "                 \
     "%21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}"
 
-// d (64 × 64 fp32) (+)= A (64 × 16, K-major in shared memory) · B (16 × 64, K-major in shared memory).
-__device__ __forceinline__ void wgmma_ss_n64(float* d, uint64_t a, uint64_t b, int accumulate) {
-    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
-                 "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 " M1_R32 ", %32, %33, p, 1, 1, 0, 0;\n}\n"
-                 : M1_F32(d)
-                 : "l"(a), "l"(b), "r"(accumulate));
-}
 // d (64 × 64) (+)= A (64 × 16 bf16 in registers) · B (16 × 64 in shared memory, N-major; K-major with NMAJOR = 0).
 template <int NMAJOR = 1>
 __device__ __forceinline__ void wgmma_rs_n64(float* d, const uint32_t* a, uint64_t b, int accumulate = 1) {

@@ -130,9 +130,10 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n" ::: "memory");
         if (warp == 8 && lane == 0) {
             const int col = int(h * p.head_stride);
-            for (int t = 0; t <= steps; ++t) {  // one step past the end: the output's last scores read it
-                const int s = t % k_hstages, row = t * k_hstep;
-                mbar_wait(empty(s), ((t / k_hstages) & 1) ^ 1);
+            ring_pos at;
+            for (int t = 0; t <= steps; ++t, at = at.next()) {  // one step past the end: the output's last scores
+                const int s = at.s, row = t * k_hstep;
+                mbar_wait(empty(s), at.phase ^ 1);
                 mbar_expect_tx(full(s), k_hstage_bytes);  // rows past n are zero-filled and still counted
                 tma_load_2d(q_s(s, 0), &q_map, col, row, full(s));
                 tma_load_2d(q_s(s, 1), &q_map, col + 64, row, full(s));
@@ -145,6 +146,9 @@ __global__ void __launch_bounds__(k_hthreads, 1)
     }
     asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory");
     const int wl = warp % 4;
+    // stmatrix (the state, the bf16 output tile): lane l addresses row l % 8 of matrix x_l = l / 8 of a call, which
+    // covers rows 16·wl + 8·(x % 2) + [0, 8) of this warpgroup's 64.
+    const int x_l = lane / 8, row_l = 16 * wl + 8 * (x_l % 2) + lane % 8;
 
     if (warp >= 4) {
         // ---- update. This thread's share of Sᵀ: value columns e = 16·wl + g (+ 8), key dims d = 8j + 2·tq (+ 1),
@@ -158,8 +162,7 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         }
         // The state before step t → buffer t % k_hbufs (K-major Sᵀ: rows = value columns, 64 key dims a half), as bf16
         // hi (rows e) and lo (rows 64 + e), with stmatrix: matrix x of a call is rows 16·wl + 8·(x % 2) + [0, 8) of
-        // key dims 8·(2·jp + x / 2) + [0, 8); lane l addresses row l % 8 of matrix l / 8.
-        const int x_l = lane / 8, row_l = 16 * wl + 8 * (x_l % 2) + lane % 8;
+        // key dims 8·(2·jp + x / 2) + [0, 8); lane l addresses row l % 8 of matrix l / 8 (row_l).
         // One half of d (key dims 64·hf + [0, 64): registers 32·hf + [0, 32)); the first half waits for the buffer,
         // the second makes both visible to the output warpgroup.
         const auto publish = [&](ring_pos to, int hf) {  // state buffers ring like the stages
@@ -292,18 +295,17 @@ __global__ void __launch_bounds__(k_hthreads, 1)
     uint32_t ob[2][8];            // step t − 1's bf16 output, row j0 + 8·r2, columns 8c + 2·tq (+ 1)
     // bf16: through the shared tile (stmatrix, 128-byte swizzle) and a TMA store, which drops rows past n. Thread 0
     // issues the stores; the tile is reused once the previous store has read it.
-    const int x_l = lane / 8;
-    // ldmatrix of Q: lane l addresses row 16·wl + l % 8 + 8·((l / 8) % 2), key dims 8·(l / 16) of a k step: the
-    // matrices come back in A-fragment order.
+    // ldmatrix of Q: lane l addresses row row_l, key dims 8·(l / 16) of a k step: the matrices come back in
+    // A-fragment order.
     // Row r of a tile is 128 bytes, its 16-byte chunk c at c ^ (r % 8): k step kk % 4 of a half flips address bits 5
     // and 6 of the first step's address.
-    const uint32_t q_lane = pinned(swizzled(16 * wl + lane % 8 + 8 * (x_l % 2), 8 * (x_l / 2)));
+    const uint32_t q_lane = pinned(swizzled(row_l, 8 * (x_l / 2)));
     const auto store16 = [&](int t) {
         if (threadIdx.x == 0) bulk_wait_read<0>();
         named_sync(1, 128);
 #pragma unroll
         for (int cp = 0; cp < 4; ++cp) {  // matrix x: rows + 8·(x % 2), columns 8·(2·cp + x / 2)
-            const uint32_t at = base + k_obuf + swizzled(16 * wl + 8 * (x_l % 2) + lane % 8, 8 * (2 * cp + x_l / 2));
+            const uint32_t at = base + k_obuf + swizzled(row_l, 8 * (2 * cp + x_l / 2));
             stmatrix_x4(at, ob[0][2 * cp], ob[1][2 * cp], ob[0][2 * cp + 1], ob[1][2 * cp + 1]);
         }
         fence_async_shared();
