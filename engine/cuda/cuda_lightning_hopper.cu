@@ -2,17 +2,21 @@
 // wgmma with TMA loads and warp specialisation, for the mode M1's fast prefill uses: d = 128, bf16 q/k/v without
 // SiLU (exact in bf16, so one part each), bf16 or fp32 output.
 //
-// One CTA per (64-column value slice, head), three warpgroups, walking the call in steps of 64 tokens:
-//   producer  one thread streams each step's Q (64 × 128), K (64 × 128) and V slice (64 × 64) through a ring of
+// One CTA per (64-column value slice, head), two warpgroups, walking the call in steps of 64 tokens:
+//   loads     thread 0 streams each step's Q (64 × 128), K (64 × 128) and V slice (64 × 64) through a ring of
 //             k_hstages shared-memory stages with TMA (128-byte swizzle; tokens past n read as zero), one step past
-//             the end of the call (see the output).
+//             the end of the call (see the output), issuing a stage's next step once both warpgroups have released it.
+//             No producer warp: a CTA of 288 or 384 threads gets at most 168 registers a thread (a 288-thread build
+//             with 224 failed to launch), and the update needs more to split the next step's values under its
+//             products (256 threads: up to 255).
 //   update    holds the transposed fp32 state slice Sᵀ (64 value columns × 128 key dims) in its registers. Per step:
 //             dSᵀ = (diag(λ^(m−1−i)) V)ᵀ K as two wgmma products of 64 key dims, m64n64k16, with the decayed values
-//             from registers (ldmatrix.trans of the V tile, read a step ahead, scaled, split into bf16 hi + lo: two
-//             products each) and K from shared memory (N-major); then Sᵀ = λ^m Sᵀ + dSᵀ through fp32 FMAs (the fused
-//             kernel's reason: a tensor-core accumulation into a large state drifts), the first half under the
-//             second half's product. It writes the state before each step into one of k_hbufs shared buffers as
-//             bf16 hi + lo, K-major, for the output warpgroup, so it runs up to two steps ahead of it.
+//             from registers (ldmatrix.trans of the V tile, scaled and split into bf16 hi + lo a step ahead, under
+//             the previous step's products: two products each) and K from shared memory (N-major); then
+//             Sᵀ = λ^m Sᵀ + dSᵀ through fp32 FMAs (the fused kernel's reason: a tensor-core accumulation into a large
+//             state drifts), the first half under the second half's product. It writes the state before each step
+//             into one of k_hbufs shared buffers as bf16 hi + lo, K-major, for the output warpgroup, so it runs up
+//             to two steps ahead of it.
 //   output    per step, with Q read once into registers (A fragments): the scores Q·Kᵀ (wgmma m64n64k16), started
 //             under the previous step's P·V, and Q·[Sᵀ hi | Sᵀ lo]ᵀ (m64n128k16; its two halves add up to Q·S);
 //             while the second runs, the previous step's bf16 output goes out and the scores times the decay mask,
@@ -53,7 +57,7 @@ constexpr int k_hd = 128;        // head dim served
 constexpr int k_hdv = 64;        // value columns per CTA
 constexpr int k_hstep = 64;      // tokens per step
 constexpr int k_hstages = 3;     // depth of the q/k/v ring
-constexpr int k_hthreads = 384;  // output, update, producer warpgroups
+constexpr int k_hthreads = 256;  // output and update warpgroups (thread 0 also issues the loads)
 constexpr uint32_t k_half = 64 * 128;
 constexpr uint32_t k_hstage_bytes = 5 * k_half;
 constexpr uint32_t k_state_bytes = 4 * k_half;  // two halves of d, each 128 rows: hi (value columns), then lo
@@ -126,25 +130,23 @@ __global__ void __launch_bounds__(k_hthreads, 1)
     }
     __syncthreads();
 
-    if (warp >= 8) {  // the producer warpgroup
-        asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n" ::: "memory");
-        if (warp == 8 && lane == 0) {
-            const int col = int(h * p.head_stride);
-            ring_pos at;
-            for (int t = 0; t <= steps; ++t, at = at.next()) {  // one step past the end: the output's last scores
-                const int s = at.s, row = t * k_hstep;
-                mbar_wait(empty(s), at.phase ^ 1);
-                mbar_expect_tx(full(s), k_hstage_bytes);  // rows past n are zero-filled and still counted
-                tma_load_2d(q_s(s, 0), &q_map, col, row, full(s));
-                tma_load_2d(q_s(s, 1), &q_map, col + 64, row, full(s));
-                tma_load_2d(k_s(s, 0), &k_map, col, row, full(s));
-                tma_load_2d(k_s(s, 1), &k_map, col + 64, row, full(s));
-                tma_load_2d(v_s(s), &v_map, col + int(c0), row, full(s));
-            }
-        }
-        return;
+    // The loads of step t into stage at.s (thread 0): the first k_hstages here, each later one once both warpgroups
+    // have released the stage's previous step, from the output's loop.
+    const int col = int(h * p.head_stride);
+    const auto load_step = [&](int t, ring_pos at) {
+        const int s = at.s, row = t * k_hstep;
+        if (t >= k_hstages) mbar_wait(empty(s), at.phase ^ 1);
+        mbar_expect_tx(full(s), k_hstage_bytes);  // rows past n are zero-filled and still counted
+        tma_load_2d(q_s(s, 0), &q_map, col, row, full(s));
+        tma_load_2d(q_s(s, 1), &q_map, col + 64, row, full(s));
+        tma_load_2d(k_s(s, 0), &k_map, col, row, full(s));
+        tma_load_2d(k_s(s, 1), &k_map, col + 64, row, full(s));
+        tma_load_2d(v_s(s), &v_map, col + int(c0), row, full(s));
+    };
+    if (threadIdx.x == 0) {
+        ring_pos at;
+        for (int t = 0; t < k_hstages && t <= steps; ++t, at = at.next()) load_step(t, at);
     }
-    asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory");
     const int wl = warp % 4;
     // stmatrix (the state, the bf16 output tile): lane l addresses row l % 8 of matrix x_l = l / 8 of a call, which
     // covers rows 16·wl + 8·(x % 2) + [0, 8) of this warpgroup's 64.
@@ -217,22 +219,27 @@ __global__ void __launch_bounds__(k_hthreads, 1)
 #pragma unroll
             for (int ks = 0; ks < 4; ++ks) ldmatrix_x4_trans(vf[ks], v_lane + at.s * k_hstage_bytes + ks * 2048);
         };
-        ring_pos at;
-        publish(at, 0);
-        publish(at, 1);
-        load_v(at);
-        for (int t = 0; t < steps; ++t, at = at.next()) {
-            const int s = at.s, m = int(min(int64_t(k_hstep), p.n - int64_t(t) * k_hstep));
-            const float lm = pw[m], r = m == k_hstep ? 1.0f : 1.0f / pw[k_hstep - m];
-            uint32_t ah[4][4], al[4][4];  // (decayed V)ᵀ: rows = this warp's 16 value columns, 16 tokens a k step
+        // (decayed V)ᵀ as A fragments: rows = this warp's 16 value columns, 16 tokens a k step. The next step's are
+        // split while this step's products run (they read ah, al: a second set).
+        uint32_t ah[4][4], al[4][4], nh[4][4] = {}, nl[4][4] = {};
+        const auto split_v = [&](uint32_t (&h)[4][4], uint32_t (&l)[4][4]) {
 #pragma unroll
             for (int ks = 0; ks < 4; ++ks)
 #pragma unroll
                 for (int x = 0; x < 4; ++x) {
                     const float2 e = ev[ks][x / 2];
                     const float2 f = unpack_bf16(vf[ks][x]);
-                    split_pack(f.x * e.y, f.y * e.x, ah[ks][x], al[ks][x]);
+                    split_pack(f.x * e.y, f.y * e.x, h[ks][x], l[ks][x]);
                 }
+        };
+        ring_pos at;
+        publish(at, 0);
+        publish(at, 1);
+        load_v(at);
+        split_v(ah, al);
+        for (int t = 0; t < steps; ++t, at = at.next()) {
+            const int s = at.s, m = int(min(int64_t(k_hstep), p.n - int64_t(t) * k_hstep));
+            const float lm = pw[m], r = m == k_hstep ? 1.0f : 1.0f / pw[k_hstep - m];
             // dSᵀ in two products of 64 key dims (one commit group each), so that the first half's accumulation
             // and publication run under the second half's product.
             float ds0[32], ds1[32];
@@ -252,7 +259,10 @@ __global__ void __launch_bounds__(k_hthreads, 1)
                 wgmma_rs_n64(ds1, al[ks], kd1 + ks * 128);
             }
             wgmma_commit();
-            if (t + 1 < steps) load_v(at.next());
+            if (t + 1 < steps) {
+                load_v(at.next());
+                split_v(nh, nl);
+            }
             wgmma_wait<1>();
             fence_regs<32>(ds0);
             accumulate(ds0, 0, lm, r);
@@ -264,6 +274,13 @@ __global__ void __launch_bounds__(k_hthreads, 1)
             if (lane == 0) mbar_arrive(empty(s));
             accumulate(ds1, 1, lm, r);
             if (t + 1 < steps) publish(at.next(), 1);
+#pragma unroll
+            for (int ks = 0; ks < 4; ++ks)
+#pragma unroll
+                for (int x = 0; x < 4; ++x) {
+                    ah[ks][x] = nh[ks][x];
+                    al[ks][x] = nl[ks][x];
+                }
         }
 #pragma unroll
         for (int i = 0; i < 64; ++i) {
@@ -391,6 +408,8 @@ __global__ void __launch_bounds__(k_hthreads, 1)
         fence_regs<16>(&ph[0][0]);
         fence_regs<16>(&pl[0][0]);
         if (lane == 0) mbar_arrive(empty(s));
+        if (threadIdx.x == 0 && t + k_hstages <= steps)  // the stage's next use: up to one step past the end
+            load_step(t + k_hstages, ring_pos{s, at.phase ^ 1u});
         if constexpr (OUT16) {
 #pragma unroll
             for (int r2 = 0; r2 < 2; ++r2)
