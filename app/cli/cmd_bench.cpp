@@ -61,6 +61,29 @@ std::optional<std::vector<int64_t>> parse_contexts(const std::string& text, std:
     return out;
 }
 
+// "lightning" or "attention,experts": which of --kernels' groups run; every name known, at least one.
+bool parse_only(const std::string& text, bench::kernel_run_options& o, std::string& error) {
+    o.attention = o.lightning = o.experts = false;
+    std::stringstream in(text);
+    std::string item;
+    bool any = false;
+    while (std::getline(in, item, ',')) {
+        if (item == "attention")
+            o.attention = true;
+        else if (item == "lightning")
+            o.lightning = true;
+        else if (item == "experts")
+            o.experts = true;
+        else {
+            error = "--only expects attention, lightning or experts separated by commas, got '" + text + "'";
+            return false;
+        }
+        any = true;
+    }
+    if (!any) error = "--only expects at least one of attention, lightning, experts";
+    return any;
+}
+
 std::string utc_now() {
     const std::time_t t = std::time(nullptr);
     std::tm tm{};
@@ -110,6 +133,9 @@ int run_bench(const std::vector<std::string>& args) {
                        "stages, the JSON every context's. The events make the prefill slightly slower.");
     p.flag("--kernels", "Time the kernels alone (attention and lightning prefill at each context, the MoE block and "
                         "one expert's GEMMs at --chunk tokens) instead of the model.");
+    p.option("--only", "LIST",
+             "With --kernels, only these of attention, lightning, experts (e.g. --only lightning: the lightning rows "
+             "at 1M without the attention's half minute).");
     if (int rc = parse_or_exit(p, args); rc >= 0) return rc;
 
     long long decode_tokens = 0, follow_up = 0, seed = 0, chunk = 0, call_tokens = 0;
@@ -125,7 +151,10 @@ int run_bench(const std::vector<std::string>& args) {
     const bool kernels = p.has("--kernels");
     if (kernels && chunk == 0) chunk = 8192;  // the MoE block's tokens: the shape of the records so far
     if (kernels && p.has("--stages")) return usage("--stages times the model's prefill and does not apply to --kernels");
+    if (!kernels && p.has("--only")) return usage("--only selects kernels and applies only to --kernels");
+    bench::kernel_run_options kernel_options;
     std::string error;
+    if (p.has("--only") && !parse_only(p.value_or("--only", ""), kernel_options, error)) return usage(error);
     const auto contexts =
         parse_contexts(p.value_or("--contexts", kernels ? "8192,32768,131072" : "8192,131072,1048576"), error);
     if (!contexts) return usage(error);
@@ -181,7 +210,7 @@ int run_bench(const std::vector<std::string>& args) {
         progress("measuring the ceilings on " + r.device.name);
         r.ceil = bench::measure_ceilings();
         if (kernels) {
-            bench::kernel_run_options o;
+            bench::kernel_run_options o = kernel_options;
             o.config = r.config;
             o.contexts = *contexts;
             o.chunk = chunk;

@@ -198,9 +198,11 @@ void experts(const model_config& c, int64_t n, const ceilings& ceil, std::vector
 }  // namespace
 
 void run_kernel_bench(const kernel_run_options& o, bench_result& r) {
-    for (int64_t n : o.contexts) attention_prefill(o.config, n, r.ceil, r.kernels);
-    for (int64_t n : o.contexts) lightning_prefill(o.config, n, r.ceil, r.kernels);
-    experts(o.config, o.chunk, r.ceil, r.kernels);
+    if (o.attention)
+        for (int64_t n : o.contexts) attention_prefill(o.config, n, r.ceil, r.kernels);
+    if (o.lightning)
+        for (int64_t n : o.contexts) lightning_prefill(o.config, n, r.ceil, r.kernels);
+    if (o.experts) experts(o.config, o.chunk, r.ceil, r.kernels);
 }
 
 }  // namespace m1::bench

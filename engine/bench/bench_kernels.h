@@ -32,6 +32,7 @@ struct kernel_run_options {
     std::vector<int64_t> contexts;  // attention and lightning prefill lengths
     int64_t chunk = 8192;           // tokens of the MoE block (one prefill chunk)
     uint64_t seed = 1;
+    bool attention = true, lightning = true, experts = true;  // which kernels run (m1 bench --only)
 };
 
 // Appends to r.kernels; the floors use r.ceil (measure the ceilings first). Throws cuda_error on a failed call.

@@ -30,7 +30,7 @@ private slots:
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.startsWith(QStringLiteral("usage: m1 bench")));
         for (const char* option : {"--config", "--contexts", "--decode-tokens", "--follow-up", "--precision", "--json",
-                                   "--seed", "--kernels"})
+                                   "--seed", "--kernels", "--only"})
             QVERIFY2(r.out.contains(QLatin1String(option)), option);
     }
 
@@ -48,6 +48,11 @@ private slots:
             {{QStringLiteral("--decode-tokens"), QStringLiteral("many")}, "--decode-tokens"},
             {{QStringLiteral("--follow-up"), QStringLiteral("-1")}, "--follow-up expects 0 to"},
             {{QStringLiteral("--bogus")}, "unknown option --bogus"},
+            {{QStringLiteral("--only"), QStringLiteral("lightning")}, "--only selects kernels and applies only to"},
+            {{QStringLiteral("--kernels"), QStringLiteral("--only"), QStringLiteral("lightning,softmax")},
+             "--only expects attention, lightning or experts separated by commas, got 'lightning,softmax'"},
+            {{QStringLiteral("--kernels"), QStringLiteral("--only"), QStringLiteral("")},
+             "--only expects at least one of"},
         };
         for (const auto& c : cases) {
             const M1Run r = bench(c.args);
