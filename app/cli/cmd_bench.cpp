@@ -61,8 +61,13 @@ std::optional<std::vector<int64_t>> parse_contexts(const std::string& text, std:
     return out;
 }
 
-// "lightning" or "attention,experts": which of --kernels' groups run; every name known, at least one.
-bool parse_only(const std::string& text, bench::kernel_run_options& o, std::string& error) {
+// Which of --kernels' groups run (--only).
+struct kernel_groups {
+    bool attention = true, lightning = true, experts = true;
+};
+
+// "lightning" or "attention,experts": every name known, at least one.
+bool parse_only(const std::string& text, kernel_groups& o, std::string& error) {
     o.attention = o.lightning = o.experts = false;
     std::stringstream in(text);
     std::string item;
@@ -152,9 +157,9 @@ int run_bench(const std::vector<std::string>& args) {
     if (kernels && chunk == 0) chunk = 8192;  // the MoE block's tokens: the shape of the records so far
     if (kernels && p.has("--stages")) return usage("--stages times the model's prefill and does not apply to --kernels");
     if (!kernels && p.has("--only")) return usage("--only selects kernels and applies only to --kernels");
-    bench::kernel_run_options kernel_options;
+    kernel_groups groups;
     std::string error;
-    if (p.has("--only") && !parse_only(p.value_or("--only", ""), kernel_options, error)) return usage(error);
+    if (p.has("--only") && !parse_only(p.value_or("--only", ""), groups, error)) return usage(error);
     const auto contexts =
         parse_contexts(p.value_or("--contexts", kernels ? "8192,32768,131072" : "8192,131072,1048576"), error);
     if (!contexts) return usage(error);
@@ -210,7 +215,10 @@ int run_bench(const std::vector<std::string>& args) {
         progress("measuring the ceilings on " + r.device.name);
         r.ceil = bench::measure_ceilings();
         if (kernels) {
-            bench::kernel_run_options o = kernel_options;
+            bench::kernel_run_options o;
+            o.attention = groups.attention;
+            o.lightning = groups.lightning;
+            o.experts = groups.experts;
             o.config = r.config;
             o.contexts = *contexts;
             o.chunk = chunk;
