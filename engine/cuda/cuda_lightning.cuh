@@ -7,9 +7,10 @@
 //
 // Three prefill kernels:
 //   Hopper (cuda_lightning_hopper.cu; d = 128, bf16 q/k/v without SiLU, sm_90a devices: M1's fast prefill): the fused
-//     kernel's math and accuracy on wgmma, with TMA loads and one warpgroup each for the state update, the outputs
-//     and the loads, the update running up to two steps ahead of the outputs; a bf16 output leaves through TMA stores
-//     (so it needs 16-byte alignment, ldo % 8 == 0 and n_heads·128 <= ldo, else the fused kernel serves the call).
+//     kernel's math and accuracy on wgmma, with TMA loads and one warpgroup each for the state update and the
+//     outputs (whose thread 0 also issues the loads), the update running up to two steps ahead of the outputs; a bf16
+//     output leaves through TMA stores (so it needs 16-byte alignment, ldo % 8 == 0 and n_heads·128 <= ldo, else the
+//     fused kernel serves the call).
 //   fused (d = 64 or 128, block >= 64; the one M1 uses): one CTA per head and half of the value columns walks the
 //     whole call in steps of 64 tokens, the fp32 state S (d × d/2) held in registers, the next step's q/k/v copied
 //     into shared memory (cp.async) while this one computes; no scratch. Inputs fp32 or bf16, optionally with SiLU
